@@ -1,0 +1,51 @@
+# yishi — the fixed interfaces of DESIGN §5. Needs only Python >= 3.11.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+VENV ?= .venv
+BIN = $(VENV)/bin
+PORT ?= 8000
+CASES ?= 20000
+PIP = $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: demo test test-fast lint install install-dev serve worker messages bench clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "yishi needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e . 2>/dev/null || $(PIP) install --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PIP) install -r requirements-dev.lock
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/yishi demo --port $(PORT)
+
+serve: install
+	$(BIN)/yishi serve --port $(PORT)
+
+worker: install
+	$(BIN)/yishi worker
+
+test: install-dev
+	$(BIN)/pytest
+
+test-fast: install-dev
+	$(BIN)/pytest -m "not browser"
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+messages: install-dev
+	cd yishi && ../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore 'tests/*' --settings=yishi.settings.test --pythonpath=..
+	$(BIN)/python -m yishi.core.i18n compile
+
+clean:
+	rm -rf $(VENV) var/static

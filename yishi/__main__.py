@@ -1,0 +1,3 @@
+from yishi.cli import main
+
+main()

@@ -1,0 +1,14 @@
+"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+app_name = "attachments"
+
+
+def _todo(request, **kwargs):
+    return HttpResponse(status=501)
+
+
+urlpatterns = [
+]

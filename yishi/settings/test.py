@@ -1,0 +1,17 @@
+"""Fast, isolated settings for the test suite: MD5 hasher, tasks run inline, mail kept in memory."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import Q_CLUSTER, STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-media-"))
+YISHI_SMS_SENDER = "yishi.notifications.sms.LocmemSmsSender"
+ALLOWED_HOSTS = ["*"]
