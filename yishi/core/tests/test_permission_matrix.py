@@ -1,0 +1,68 @@
+"""The generated permission matrix: every role × {own subtree, sibling subtree, parent area} × {view, change}
+on every model that belongs to an area.
+
+The expectation is read from ``ROLE_PERMISSIONS``: a role may do a thing only where it is granted, and only
+if the table gives that role the permission. Both the object check (``can`` / ``user.has_perm``) and the
+list selector (``scoped``) must agree with it, so a new role or model cannot slip through unnoticed.
+"""
+
+import pytest
+
+from yishi.accounts.models import Person, Role
+from yishi.areas.models import Area, Unit
+from yishi.core import permissions
+from yishi.core.tests.factories import AreaFactory, PersonFactory, UnitFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+LOCATIONS = ("own", "sibling", "parent")
+
+
+# model label -> (make a record located in an area, view perm, change perm, selector path field, queryset)
+AREA_BOUND = {
+    "areas.area": (
+        lambda area: AreaFactory(parent=area) if area.level == "community" else area,
+        permissions.VIEW_AREA, permissions.CHANGE_AREA, "path", lambda: Area.objects.all(),
+    ),
+    "areas.unit": (
+        lambda area: UnitFactory(area=area),
+        permissions.VIEW_UNIT, permissions.CHANGE_UNIT, "area__path", lambda: Unit.objects.all(),
+    ),
+    "accounts.person": (
+        lambda area: PersonFactory(home_area=area),
+        permissions.VIEW_PERSON, permissions.CHANGE_PERSON, "home_area__path", lambda: Person.objects.all(),
+    ),
+}
+
+
+@pytest.fixture
+def places(tree):
+    return {"own": tree.community, "sibling": tree.sibling, "parent": tree.street}
+
+
+@pytest.mark.parametrize("label", sorted(AREA_BOUND))
+@pytest.mark.parametrize("role", Role.values)
+def test_matrix(label, role, places, tree):
+    maker, view_perm, change_perm, field, queryset = AREA_BOUND[label]
+    user = user_with_role(role, tree.community)
+    records = {where: maker(places[where]) for where in LOCATIONS}
+    for where, record in records.items():
+        for perm in (view_perm, change_perm):
+            expected = where == "own" and perm in permissions.ROLE_PERMISSIONS[role]
+            assert permissions.can(user, perm, record) is expected, (role, where, perm)
+            assert user.has_perm(perm, record) is expected, (role, where, perm)
+            in_list = permissions.scoped(queryset(), user, perm, field).filter(pk=record.pk).exists()
+            assert in_list is expected, (role, where, perm, "selector")
+
+
+def test_every_role_is_in_the_table():
+    assert set(permissions.ROLE_PERMISSIONS) == set(Role.values)
+
+
+def test_revoked_grant_gives_nothing(tree):
+    from django.utils import timezone
+
+    user = user_with_role("community_staff", tree.community)
+    user.person.grants.update(revoked_at=timezone.now())
+    permissions.forget_grants(user)
+    assert not permissions.can(user, permissions.VIEW_PERSON, PersonFactory(home_area=tree.community))
