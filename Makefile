@@ -44,7 +44,8 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 messages: install-dev
-	cd yishi && ../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore 'tests/*' --settings=yishi.settings.test --pythonpath=..
+	cd yishi && ../$(BIN)/django-admin makemessages -l en --no-obsolete --add-location=file \
+		--ignore 'tests/*' --ignore '*/tests/*' --settings=yishi.settings.test --pythonpath=..
 	$(BIN)/python -m yishi.core.i18n compile
 
 clean:

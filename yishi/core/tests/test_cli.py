@@ -1,0 +1,73 @@
+"""The ``yishi`` command and the production server, run as a deployment would run them."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def deployment_env(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "YISHI_"))}
+    env.update(
+        YISHI_VAR_DIR=str(tmp_path),
+        YISHI_DATABASE_URL=f"sqlite:///{tmp_path / 'yishi.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="yishi.settings.production",
+    )
+    return env
+
+
+def _run(env, *args):
+    return subprocess.run([sys.executable, "-m", "yishi", *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_python_m_yishi_runs_management_commands(deployment_env):
+    result = _run(deployment_env, "check")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_serve_runs_gunicorn_with_static_files_and_health(deployment_env, tmp_path):
+    assert _run(deployment_env, "migrate", "--noinput").returncode == 0
+    assert _run(deployment_env, "collectstatic", "--noinput").returncode == 0
+    # SQLite runs in WAL mode.
+    import sqlite3
+
+    assert sqlite3.connect(tmp_path / "yishi.sqlite3").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(BIN / "yishi"), "serve", "--port", str(port), "--workers", "1"],
+        env=deployment_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                health = urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start: " + server.stdout.read1().decode(errors="replace"))
+        assert health.status == 200
+        portal = urllib.request.urlopen(base + "/").read().decode()
+        assert "gunicorn" in (urllib.request.urlopen(base + "/").headers.get("Server") or "")
+        css = portal.split('rel="stylesheet" href="')[1].split('"')[0]
+        assert css.startswith("/static/yishi/app.") and css.endswith(".css"), css  # hashed by the manifest
+        assert urllib.request.urlopen(base + css).status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
