@@ -38,11 +38,19 @@ class Person(models.Model):
     phone = models.CharField(_("手机号"), max_length=20, blank=True, default="")
     id_number = models.CharField(_("身份证号"), max_length=18, blank=True, default="")
     home_area = models.ForeignKey(
-        Area, on_delete=models.PROTECT, related_name="people", verbose_name=_("所属区域"),
+        Area,
+        on_delete=models.PROTECT,
+        related_name="people",
+        verbose_name=_("所属区域"),
         help_text=_("居住或工作所在的区域，决定谁能看到此人。"),
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="people", verbose_name=_("所在单位")
+        Unit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="people",
+        verbose_name=_("所在单位"),
     )
     title = models.CharField(_("职务"), max_length=60, blank=True, default="")
     is_party_member = models.BooleanField(_("党员"), default=False)
@@ -54,7 +62,9 @@ class Person(models.Model):
         verbose_name_plural = _("人员")
         ordering = ["home_area__path", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="person_unique_phone"),
+            models.UniqueConstraint(
+                fields=["phone"], condition=~models.Q(phone=""), name="person_unique_phone"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,11 +112,20 @@ class RoleGrant(models.Model):
     grants. Revoking sets ``revoked_at``; grants are never deleted so the audit trail stays readable.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="grants", verbose_name=_("人员"))
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="grants", verbose_name=_("人员")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grants", verbose_name=_("授权区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="grants", verbose_name=_("授权区域")
+    )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="grants", verbose_name=_("代表单位")
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("代表单位"),
     )
     granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
@@ -128,3 +147,35 @@ class RoleGrant(models.Model):
     @property
     def scope_path(self) -> str:
         return self.area.path
+
+
+class SmsPurpose(models.TextChoices):
+    SIGNUP = "signup", _("注册")
+
+
+class SmsCode(models.Model):
+    """短信验证码: a 6-digit code sent to ``phone`` for ``purpose``, stored only as a keyed hash.
+
+    A code is good for ``SMS_CODE_TTL`` (10 minutes) and ``SMS_CODE_MAX_ATTEMPTS`` (5) wrong guesses; a new
+    code for the same phone and purpose may be sent only after ``SMS_CODE_COOLDOWN`` (60 seconds) and
+    replaces the ones before it. ``used_at`` is set when the code is consumed, so it works only once.
+    """
+
+    phone = models.CharField(_("手机号"), max_length=20)
+    purpose = models.CharField(
+        _("用途"), max_length=16, choices=SmsPurpose.choices, default=SmsPurpose.SIGNUP
+    )
+    code_hash = models.CharField(_("验证码摘要"), max_length=128, editable=False)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="smscode_phone_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.phone} · {self.get_purpose_display()}"

@@ -1,20 +1,21 @@
-"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+"""Routes of 人员与账号 under ``/accounts/``."""
 
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "accounts"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
-    path("login/", _todo, name="login"),
-    path("logout/", _todo, name="logout"),
-    path("signup/", _todo, name="signup"),
-    path("signup-verify/", _todo, name="signup_verify"),
-    path("person-list/", _todo, name="person_list"),
-    path("person-create/", _todo, name="person_create"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.signup, name="signup"),
+    path("signup/verify/", views.signup_verify, name="signup_verify"),
+    path("signup/resend/", views.signup_resend, name="signup_resend"),
+    path("people/", views.person_list, name="person_list"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_detail, name="person_detail"),
+    path("people/<int:pk>/grants/", views.person_grant, name="person_grant"),
+    path("people/<int:pk>/grants/<int:grant_pk>/revoke/", views.person_revoke, name="person_revoke"),
+    path("me/", views.me, name="me"),
 ]

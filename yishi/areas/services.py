@@ -21,9 +21,22 @@ def _check_level(parent: Area | None, level: str) -> None:
         raise ValidationError({"level": _("未知的区域层级。")})
     if parent is not None and LEVEL_ORDER[level] <= LEVEL_ORDER[parent.level]:
         raise ValidationError(
-            {"level": _("下级区域的层级必须低于上级区域（%(parent)s 是%(level)s）。")
-             % {"parent": parent.name, "level": Level(parent.level).label}}
+            {
+                "level": _("下级区域的层级必须低于上级区域（%(parent)s 是%(level)s）。")
+                % {"parent": parent.name, "level": Level(parent.level).label}
+            }
         )
+
+
+def _check_lengths(model, values: dict) -> None:
+    """Field lengths the database enforces (PostgreSQL) are checked here, so the user gets a field error."""
+    errors = {}
+    for name, value in values.items():
+        max_length = model._meta.get_field(name).max_length
+        if max_length and isinstance(value, str) and len(value) > max_length:
+            errors[name] = _("最多 %(max)d 个字。") % {"max": max_length}
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_unique(parent: Area | None, name: str, code: str, exclude_pk=None) -> None:
@@ -41,8 +54,17 @@ def _check_unique(parent: Area | None, name: str, code: str, exclude_pk=None) ->
 
 
 @transaction.atomic
-def area_create(*, actor, parent: Area | None, name: str, level: str, code: str = "", address: str = "",
-                latitude=None, longitude=None) -> Area:
+def area_create(
+    *,
+    actor,
+    parent: Area | None,
+    name: str,
+    level: str,
+    code: str = "",
+    address: str = "",
+    latitude=None,
+    longitude=None,
+) -> Area:
     """Create an area under ``parent`` (a root when None; roots only for platform admins).
 
     The level must be strictly below the parent's; names are unique among siblings, codes unique overall.
@@ -55,10 +77,19 @@ def area_create(*, actor, parent: Area | None, name: str, level: str, code: str 
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("请填写名称。")})
+    code = (code or "").strip()
+    _check_lengths(Area, {"name": name, "code": code, "address": address or ""})
     _check_level(parent, level)
     _check_unique(parent, name, code)
-    area = Area(parent=parent, name=name, level=level, code=code, address=address,
-                latitude=latitude, longitude=longitude)
+    area = Area(
+        parent=parent,
+        name=name,
+        level=level,
+        code=code,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+    )
     # The path needs the primary key: save with a unique placeholder, then set it.
     area.path = f"new-{id(area)}-{name}"[:255]
     area.depth = 0 if parent is None else parent.depth + 1
@@ -83,7 +114,12 @@ def area_update(*, actor, area: Area, **changes) -> Area:
         changes["name"] = (changes["name"] or "").strip()
         if not changes["name"]:
             raise ValidationError({"name": _("请填写名称。")})
-    _check_unique(area.parent, changes.get("name", area.name), changes.get("code", area.code), exclude_pk=area.pk)
+    if "code" in changes:
+        changes["code"] = (changes["code"] or "").strip()
+    _check_lengths(Area, {k: v for k, v in changes.items() if k in {"name", "code", "address"}})
+    _check_unique(
+        area.parent, changes.get("name", area.name), changes.get("code", area.code), exclude_pk=area.pk
+    )
     for key, value in changes.items():
         setattr(area, key, value)
     area.save(update_fields=list(changes))
@@ -92,7 +128,9 @@ def area_update(*, actor, area: Area, **changes) -> Area:
 
 
 @transaction.atomic
-def unit_create(*, actor, area: Area, name: str, kind: str, code: str = "", address: str = "", phone: str = "") -> Unit:
+def unit_create(
+    *, actor, area: Area, name: str, kind: str, code: str = "", address: str = "", phone: str = ""
+) -> Unit:
     """Register a unit located in ``area``; its name is unique within that area."""
     if actor is not None:
         require(actor, permissions.CHANGE_UNIT, area)
@@ -101,6 +139,7 @@ def unit_create(*, actor, area: Area, name: str, kind: str, code: str = "", addr
         raise ValidationError({"name": _("请填写名称。")})
     if kind not in UnitKind.values:
         raise ValidationError({"kind": _("未知的单位类型。")})
+    _check_lengths(Unit, {"name": name, "code": code or "", "address": address or "", "phone": phone or ""})
     if Unit.objects.filter(area=area, name=name).exists():
         raise ValidationError({"name": _("该区域已有同名单位。")})
     unit = Unit.objects.create(area=area, name=name, kind=kind, code=code, address=address, phone=phone)
@@ -110,6 +149,7 @@ def unit_create(*, actor, area: Area, name: str, kind: str, code: str = "", addr
 
 @transaction.atomic
 def unit_update(*, actor, unit: Unit, **changes) -> Unit:
+    """Change a unit's own fields; it stays in its area. Its name stays unique within that area."""
     require(actor, permissions.CHANGE_UNIT, unit)
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     allowed = {"name", "kind", "code", "address", "phone", "is_active"}
@@ -117,7 +157,15 @@ def unit_update(*, actor, unit: Unit, **changes) -> Unit:
     if unknown:
         raise ValidationError({f: _("此字段不能修改。") for f in unknown})
     before = snapshot(unit, UNIT_FIELDS)
-    if "name" in changes and Unit.objects.filter(area=unit.area, name=changes["name"]).exclude(pk=unit.pk).exists():
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationError({"name": _("请填写名称。")})
+    _check_lengths(Unit, {k: v for k, v in changes.items() if k in {"name", "code", "address", "phone"}})
+    if (
+        "name" in changes
+        and Unit.objects.filter(area=unit.area, name=changes["name"]).exclude(pk=unit.pk).exists()
+    ):
         raise ValidationError({"name": _("该区域已有同名单位。")})
     if "kind" in changes and changes["kind"] not in UnitKind.values:
         raise ValidationError({"kind": _("未知的单位类型。")})

@@ -1,14 +1,13 @@
-"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+"""Attachment pages under ``/attachments/``."""
 
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "attachments"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.download, name="download"),
+    path("<int:pk>/remove/", views.remove, name="remove"),
 ]

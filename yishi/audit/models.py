@@ -17,10 +17,12 @@ class AuditEventQuerySet(models.QuerySet):
         ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
         return self.filter(content_type=ct, object_id=str(obj.pk))
 
-    def update(self, **kwargs):  # noqa: D102 — the trail is append-only
+    def update(self, **kwargs):
+        """Refused: the trail is append-only."""
         raise TypeError("audit events are append-only")
 
-    def delete(self):  # noqa: D102
+    def delete(self):
+        """Refused: the trail is append-only."""
         raise TypeError("audit events are append-only")
 
 
@@ -36,7 +38,11 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(_("序号"), unique=True, editable=False)
     at = models.DateTimeField(_("时间"), editable=False)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("操作人"),
     )
     actor_label = models.CharField(_("操作人名称"), max_length=100, blank=True, default="")
@@ -62,6 +68,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} {self.object_label}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit events are append-only")
+
     @property
     def scope_path(self) -> str:
         return self.area_path
@@ -86,14 +100,6 @@ class AuditEvent(models.Model):
         canonical = json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("audit events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("audit events are append-only")
-
 
 class AuditChainHead(models.Model):
     """The last link of the chain: one row, locked while an event is appended so links never fork.
@@ -108,3 +114,6 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"

@@ -26,7 +26,9 @@ def _scope_path(obj) -> str:
 
 
 @transaction.atomic
-def audit_record(*, actor, obj, verb: str, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
+def audit_record(
+    *, actor, obj, verb: str, before: dict | None = None, after: dict | None = None, note: str = ""
+) -> AuditEvent:
     """Append one event for ``verb`` done by ``actor`` (a user, or None for the system) to ``obj``.
 
     Locks the chain head so concurrent writers append one after the other; call it inside the
@@ -58,8 +60,16 @@ def audit_record(*, actor, obj, verb: str, before: dict | None = None, after: di
 
 @dataclass(frozen=True)
 class ChainBreak:
+    """Where the chain first breaks: the event's ``seq``, a ``kind`` and an English ``reason``.
+
+    ``kind`` is one of ``missing`` (a gap in ``seq``), ``out_of_order`` (``prev_hash`` points elsewhere:
+    rows deleted and renumbered, or swapped), ``changed`` (the fields no longer match the hash) and
+    ``truncated`` (events after the last row are gone).
+    """
+
     seq: int | None
     reason: str
+    kind: str = ""
 
 
 def audit_verify(batch_size: int = 2000) -> ChainBreak | None:
@@ -78,15 +88,25 @@ def audit_verify(batch_size: int = 2000) -> ChainBreak | None:
             break
         for event in rows:
             if event.seq != expected_seq:
-                return ChainBreak(event.seq, f"missing event #{expected_seq} before #{event.seq}")
+                return ChainBreak(event.seq, f"missing event #{expected_seq} before #{event.seq}", "missing")
             if event.prev_hash != expected_prev:
-                return ChainBreak(event.seq, f"event #{event.seq} does not follow #{event.seq - 1}")
+                return ChainBreak(
+                    event.seq, f"event #{event.seq} does not follow #{event.seq - 1}", "out_of_order"
+                )
             if event.compute_hash() != event.hash:
-                return ChainBreak(event.seq, f"event #{event.seq} was changed after it was written")
+                return ChainBreak(
+                    event.seq, f"event #{event.seq} was changed after it was written", "changed"
+                )
             expected_prev, expected_seq = event.hash, event.seq + 1
             last = event
         start = rows[-1].seq
     head = AuditChainHead.objects.filter(id=1).first()
+    if head is None and last is not None:
+        return ChainBreak(last.seq, f"the chain head is missing after #{last.seq}", "truncated")
     if head is not None and (head.last_seq != (last.seq if last else 0) or head.last_hash != expected_prev):
-        return ChainBreak(head.last_seq, f"events after #{last.seq if last else 0} up to #{head.last_seq} are missing")
+        return ChainBreak(
+            head.last_seq,
+            f"events after #{last.seq if last else 0} up to #{head.last_seq} are missing",
+            "truncated",
+        )
     return None

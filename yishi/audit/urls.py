@@ -1,15 +1,11 @@
-"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+"""Pages of the audit trail."""
 
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "audit"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
-    path("list/", _todo, name="list"),
+    path("", views.audit_list, name="list"),
 ]

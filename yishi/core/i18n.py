@@ -36,7 +36,10 @@ def problems() -> list[str]:
         if not mo_path.exists():
             found.append(f"{mo_path}: missing, run `make messages`")
             continue
-        compiled = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items()))) for e in polib.mofile(str(mo_path))}
+        compiled = {
+            (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
+            for e in polib.mofile(str(mo_path))
+        }
         source = {
             (e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
             for e in po

@@ -130,7 +130,8 @@ def can_grant(user, role: str, area) -> bool:
     if is_superadmin(user):
         return True
     return any(
-        role in GRANTABLE_ROLES.get(g.role, ()) and area.path.startswith(g.area.path) for g in active_grants(user)
+        role in GRANTABLE_ROLES.get(g.role, ()) and area.path.startswith(g.area.path)
+        for g in active_grants(user)
     )
 
 

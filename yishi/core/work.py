@@ -36,28 +36,54 @@ def work_sections(user) -> list[Section]:
     ]
     if permissions.can(user, permissions.VIEW_PERSON):
         sections.append(
-            Section(_("人员与账号"), _("辖区内的人员、角色与账号"), [
-                Link(_("人员名册"), reverse("accounts:person_list"), "people"),
-                *([Link(_("新建人员和账号"), reverse("accounts:person_create"), "person-create")]
-                  if permissions.can(user, permissions.CHANGE_PERSON) else []),
-            ])
+            Section(
+                _("人员与账号"),
+                _("辖区内的人员、角色与账号"),
+                [
+                    Link(_("人员名册"), reverse("accounts:person_list"), "people"),
+                    *(
+                        [Link(_("新建人员和账号"), reverse("accounts:person_create"), "person-create")]
+                        if permissions.can(user, permissions.CHANGE_PERSON)
+                        else []
+                    ),
+                ],
+            )
         )
     sections.append(
-        Section(_("区域与单位"), _("辖区内的区域树和单位"), [
-            Link(_("区域"), reverse("areas:list"), "areas"),
-            Link(_("单位"), reverse("areas:unit_list"), "units"),
-            *([Link(_("从Excel导入台账"), reverse("areas:import"), "import")]
-              if permissions.can(user, permissions.IMPORT_LEDGER) else []),
-        ])
+        Section(
+            _("区域与单位"),
+            _("辖区内的区域树和单位"),
+            [
+                Link(_("区域"), reverse("areas:list"), "areas"),
+                Link(_("单位"), reverse("areas:unit_list"), "units"),
+                *(
+                    [Link(_("从Excel导入台账"), reverse("areas:import"), "import")]
+                    if permissions.can(user, permissions.IMPORT_LEDGER)
+                    else []
+                ),
+            ],
+        )
     )
     if permissions.can(user, permissions.CHANGE_NOTICE):
-        sections.append(Section(_("公示栏"), _("发布和撤回公示"), [
-            Link(_("发布公示"), reverse("notices:create"), "notice-create"),
-            Link(_("已发布的公示"), reverse("notices:manage"), "notice-manage"),
-        ]))
+        sections.append(
+            Section(
+                _("公示栏"),
+                _("发布和撤回公示"),
+                [
+                    Link(_("发布公示"), reverse("notices:create"), "notice-create"),
+                    Link(_("已发布的公示"), reverse("notices:manage"), "notice-manage"),
+                ],
+            )
+        )
     if permissions.can(user, permissions.VIEW_AUDIT):
-        sections.append(Section(_("审计留痕"), _("辖区内的全部操作记录"), [
-            Link(_("操作记录"), reverse("audit:list"), "audit"),
-        ]))
+        sections.append(
+            Section(
+                _("审计留痕"),
+                _("辖区内的全部操作记录"),
+                [
+                    Link(_("操作记录"), reverse("audit:list"), "audit"),
+                ],
+            )
+        )
     sections.append(Section(_("消息"), "", [Link(_("收件箱"), reverse("notifications:inbox"), "inbox")]))
     return sections

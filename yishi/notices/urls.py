@@ -1,17 +1,17 @@
-"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+"""Routes of the notice board: public (board, notice, print) and staff (create, manage, withdraw)."""
 
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "notices"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
-    path("create/", _todo, name="create"),
-    path("manage/", _todo, name="manage"),
-    path("board/<int:area_id>/", _todo, name="board"),
+    path("new/", views.create, name="create"),
+    path("preview/", views.preview, name="preview"),
+    path("manage/", views.manage, name="manage"),
+    path("board/<int:area_id>/", views.board, name="board"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/print/", views.print_sheet, name="print"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

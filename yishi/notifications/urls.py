@@ -1,15 +1,13 @@
-"""Placeholder routes until the app's pages land (replaced by the app's owner)."""
+"""Inbox pages under ``/inbox/``."""
 
-from django.http import HttpResponse
 from django.urls import path
+
+from . import views
 
 app_name = "notifications"
 
-
-def _todo(request, **kwargs):
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
-    path("inbox/", _todo, name="inbox"),
+    path("", views.inbox, name="inbox"),
+    path("<int:pk>/read/", views.mark_read, name="mark_read"),
+    path("read-all/", views.mark_all_read, name="mark_all_read"),
 ]

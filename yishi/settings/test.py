@@ -13,5 +13,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-media-"))
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-static-"))
 YISHI_SMS_SENDER = "yishi.notifications.sms.LocmemSmsSender"
 ALLOWED_HOSTS = ["*"]

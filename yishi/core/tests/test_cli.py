@@ -31,7 +31,9 @@ def deployment_env(tmp_path):
 
 
 def _run(env, *args):
-    return subprocess.run([sys.executable, "-m", "yishi", *args], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "yishi", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_python_m_yishi_runs_management_commands(deployment_env):
@@ -50,7 +52,9 @@ def test_serve_runs_gunicorn_with_static_files_and_health(deployment_env, tmp_pa
     port = _free_port()
     server = subprocess.Popen(
         [str(BIN / "yishi"), "serve", "--port", str(port), "--workers", "1"],
-        env=deployment_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=deployment_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         base = f"http://127.0.0.1:{port}"

@@ -22,15 +22,24 @@ LOCATIONS = ("own", "sibling", "parent")
 AREA_BOUND = {
     "areas.area": (
         lambda area: AreaFactory(parent=area) if area.level == "community" else area,
-        permissions.VIEW_AREA, permissions.CHANGE_AREA, "path", lambda: Area.objects.all(),
+        permissions.VIEW_AREA,
+        permissions.CHANGE_AREA,
+        "path",
+        lambda: Area.objects.all(),
     ),
     "areas.unit": (
         lambda area: UnitFactory(area=area),
-        permissions.VIEW_UNIT, permissions.CHANGE_UNIT, "area__path", lambda: Unit.objects.all(),
+        permissions.VIEW_UNIT,
+        permissions.CHANGE_UNIT,
+        "area__path",
+        lambda: Unit.objects.all(),
     ),
     "accounts.person": (
         lambda area: PersonFactory(home_area=area),
-        permissions.VIEW_PERSON, permissions.CHANGE_PERSON, "home_area__path", lambda: Person.objects.all(),
+        permissions.VIEW_PERSON,
+        permissions.CHANGE_PERSON,
+        "home_area__path",
+        lambda: Person.objects.all(),
     ),
 }
 

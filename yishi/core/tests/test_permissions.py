@@ -23,7 +23,9 @@ def test_out_of_scope_change_is_a_404_not_a_403(tree, staff):
 
 def test_resident_cannot_see_people(tree):
     resident = user_with_role("resident", tree.community)
-    assert not permissions.scoped(Person.objects.all(), resident, permissions.VIEW_PERSON, "home_area__path").exists()
+    assert not permissions.scoped(
+        Person.objects.all(), resident, permissions.VIEW_PERSON, "home_area__path"
+    ).exists()
 
 
 def test_has_perm_answers_from_the_same_table(tree, staff):

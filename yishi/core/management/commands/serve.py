@@ -19,10 +19,18 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, threads, **options):
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         argv = [
-            gunicorn, "yishi.wsgi:application",
-            "--bind", f"{host}:{port}",
-            "--workers", str(workers), "--threads", str(threads),
-            "--access-logfile", "-", "--timeout", "60",
+            gunicorn,
+            "yishi.wsgi:application",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
         ]
         self.stdout.write(f"yishi: http://{host}:{port}/")
         sys.stdout.flush()

@@ -1,0 +1,33 @@
+"""``yishi load_demo``: load the seed demo data (idempotent) and print the demo accounts."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from yishi.demo.services import accounts_markdown_document, accounts_text_table, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo areas, units, people and accounts from the seed stories; a second run changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--write-docs", action="store_true", help="also rewrite docs/demo-accounts.md from the demo data"
+        )
+
+    def handle(self, *args, write_docs=False, **options):
+        result = load_demo()
+        self.stdout.write(
+            f"演示数据已就绪：新建区域 {result.areas}、单位 {result.units}、人员 {result.people}、"
+            f"账号 {result.accounts}、角色 {result.grants}。 "
+            f"Demo data ready: {result.total} new rows."
+        )
+        self.stdout.write("")
+        self.stdout.write(accounts_text_table())
+        if write_docs:
+            path = Path(settings.BASE_DIR) / "docs" / "demo-accounts.md"
+            path.write_text(accounts_markdown_document(), encoding="utf-8")
+            self.stdout.write(f"{path}")
