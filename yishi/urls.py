@@ -16,6 +16,7 @@ urlpatterns = [
     path("inbox/", include("yishi.notifications.urls")),
     path("attachments/", include("yishi.attachments.urls")),
     path("audit/", include("yishi.audit.urls")),
+    path("cases/", include("yishi.cases.urls")),
     path("api/v1/", include("yishi.api_urls")),
 ]
 

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "yishi.notifications",
     "yishi.attachments",
     "yishi.notices",
+    "yishi.meetings",
+    "yishi.cases",
     "yishi.demo",
 ]
 

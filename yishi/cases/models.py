@@ -1,0 +1,482 @@
+"""民情诉求 (P1): cases, their categories, handling parts, replies, ratings, deadlines and supervision.
+
+Designed for millions of rows: ``area_path`` is copied from the case's area so subtree + status + time
+queries are one index range (partial indexes on open cases), lists page by keyset on (submitted_at, id).
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yishi.accounts.models import Person
+from yishi.areas.models import Area, Unit
+
+from .workflow import OPEN_STATUSES, Status
+
+
+class Category(models.Model):
+    """类别: a kind of matter (环境卫生 › 噪声扰民). A tree; each category carries its routing and deadlines.
+
+    ``key`` is stable (it is the Open311 ``service_code`` and the ``category_key`` of deadline rules).
+    ``keywords`` (space separated) serve the cold-start routing suggestion until a model is trained.
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级类别"),
+    )
+    key = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    description = models.CharField(_("说明"), max_length=255, blank=True, default="")
+    keywords = models.CharField(_("关键词"), max_length=500, blank=True, default="")
+    is_active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("诉求类别")
+        verbose_name_plural = _("诉求类别")
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HandlingLevel(models.TextChoices):
+    COMMUNITY = "community", _("社区办理")
+    STREET = "street", _("街道办理")
+    UNIT = "unit", _("指定单位办理")
+
+
+class CategoryRoute(models.Model):
+    """Where a category's cases go by default in an area's subtree: a level, or a named unit.
+
+    The most specific route wins (the deepest area on the case's path); without one, the community handles.
+    """
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="routes", verbose_name=_("类别")
+    )
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+", verbose_name=_("适用区域"))
+    level = models.CharField(_("默认办理层级"), max_length=16, choices=HandlingLevel.choices)
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("默认承办单位"),
+    )
+
+    class Meta:
+        verbose_name = _("分办规则")
+        verbose_name_plural = _("分办规则")
+        constraints = [
+            models.UniqueConstraint(fields=["category", "area"], name="route_unique_category_area"),
+            models.CheckConstraint(
+                condition=~Q(level="unit") | Q(unit__isnull=False), name="route_unit_level_names_a_unit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.area}"
+
+
+class Channel(models.TextChoices):
+    """听: where a case came from."""
+
+    OPINION_BOX = "opinion_box", _("网上意见征集箱")
+    HOME_VISIT = "home_visit", _("入户走访上门听")
+    RECEPTION_DAY = "reception_day", _("接待群众当面听")
+    DELIBERATION_GARDEN = "deliberation_garden", _("社区议事园现场听")
+    INSPECTION = "inspection", _("观摩视察调研现场听")
+    FORUM = "forum", _("民情恳谈会座谈听")
+    GRID_REPORT = "grid_report", _("网格员上报")
+    PHONE = "phone", _("电话")
+    HOTLINE = "hotline", _("12345热线转办")
+    OPEN311 = "open311", _("Open311接口")
+    API = "api", _("接口提交")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
+
+
+class HandlingMode(models.TextChoices):
+    """办: how the case is being handled."""
+
+    NONE = "", _("未分办")
+    SELF = "self", _("社区自办")
+    JOINT = "joint", _("五方协商联合办")
+    ASSIGNED = "assigned", _("派单办理")
+    POOL = "pool", _("部门认领办")
+    WHISTLE = "whistle", _("街道吹哨、部门报到")
+    SUGGESTION = "suggestion", _("意见建议提交办")
+    COUNCIL = "council", _("转议事会")
+    MEDIATION = "mediation", _("转调解")
+
+
+def _tracking_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(is_open=True)
+
+
+class Case(models.Model):
+    """诉求: one matter a person raised, from intake to the rated answer.
+
+    ``number`` is readable (``2026-640302-000123``: year, district code, sequence per district and year).
+    ``level_area`` is where the case is handled now (its community at first; each escalation moves it one
+    level up); ``handler_unit`` the unit handling it when assigned or claimed. The reporter's contact data
+    is private: shown only to those handling the case. ``tracking_token`` lets an anonymous reporter follow
+    the case through a secret link. Status changes only through ``cases.services``.
+    """
+
+    number = models.CharField(_("编号"), max_length=32, unique=True)
+    title = models.CharField(_("标题"), max_length=120)
+    text = models.TextField(_("内容"), max_length=4000)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("类别")
+    )
+    suggested_category = models.ForeignKey(
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("建议类别"),
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在区域"))
+    area_path = models.CharField(max_length=255, editable=False)
+    address = models.CharField(_("详细地址"), max_length=255, blank=True, default="")
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+
+    reporter = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_cases",
+        verbose_name=_("反映人"),
+    )
+    reporter_name = models.CharField(_("反映人姓名"), max_length=50, blank=True, default="")
+    reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
+    is_anonymous = models.BooleanField(_("匿名"), default=False)
+    tracking_token = models.CharField(max_length=64, unique=True, default=_tracking_token, editable=False)
+    channel = models.CharField(_("渠道"), max_length=32, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    parties = models.CharField(_("涉及方"), max_length=255, blank=True, default="")
+
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    is_open = models.BooleanField(default=True, editable=False)
+    handling_mode = models.CharField(
+        _("办理方式"), max_length=16, choices=HandlingMode.choices, blank=True, default=HandlingMode.NONE
+    )
+    level_area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="handled_cases", verbose_name=_("当前办理层级")
+    )
+    level_path = models.CharField(max_length=255, editable=False)
+    handler_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("承办单位"),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_cases",
+        verbose_name=_("合并至"),
+    )
+    reject_reason = models.TextField(_("不予受理理由"), blank=True, default="")
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
+    is_supervised = models.BooleanField(_("督办"), default=False)
+
+    submitted_at = models.DateTimeField(_("提交时间"), db_index=False)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            # Open cases of a subtree, newest first: the dispatcher's list.
+            models.Index(
+                fields=["area_path", "-submitted_at", "-id"],
+                name="case_open_area_time",
+                condition=Q(is_open=True),
+            ),
+            # All cases of a subtree by time (ledger, statistics, closed lists).
+            models.Index(fields=["area_path", "-submitted_at", "-id"], name="case_area_time"),
+            # Cases waiting at a handling level (the street's queue after escalation).
+            models.Index(
+                fields=["level_path", "status"], name="case_level_status", condition=Q(is_open=True)
+            ),
+            models.Index(
+                fields=["handler_unit", "status"], name="case_unit_status", condition=Q(is_open=True)
+            ),
+            models.Index(
+                fields=["category", "area_path"], name="case_category_area", condition=Q(is_open=True)
+            ),
+            models.Index(fields=["reporter", "-submitted_at"], name="case_reporter_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.is_open = self.status in OPEN_STATUSES
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_open"}
+        super().save(*args, **kwargs)
+
+    @property
+    def scope_path(self) -> str:
+        return self.area_path
+
+
+class CasePart(models.Model):
+    """部门分工: one department's share of a whistled case (街道吹哨、部门报到).
+
+    Each summoned unit must acknowledge (报到) by ``acknowledge_due`` and carries its part to ``done``; the
+    case is resolved when every part is done.
+    """
+
+    class PartStatus(models.TextChoices):
+        SUMMONED = "summoned", _("待报到")
+        ACKNOWLEDGED = "acknowledged", _("已报到办理中")
+        DONE = "done", _("已完成")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parts", verbose_name=_("诉求"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="case_parts", verbose_name=_("部门")
+    )
+    task = models.TextField(_("分工任务"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=PartStatus.choices, default=PartStatus.SUMMONED
+    )
+    acknowledge_due = models.DateTimeField(_("报到期限"))
+    acknowledged_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    result = models.TextField(_("办理结果"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("部门分工")
+        verbose_name_plural = _("部门分工")
+        constraints = [models.UniqueConstraint(fields=["case", "unit"], name="part_unique_unit_per_case")]
+        indexes = [models.Index(fields=["unit", "status"], name="part_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.unit}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.case.area_path
+
+
+class ReplyChannel(models.TextChoices):
+    """回: how the answer reached the reporter."""
+
+    IN_PERSON = "in_person", _("当场答复当面回")
+    PHONE = "phone", _("电话反馈电话回")
+    WRITTEN = "written", _("书信文件书面回")
+    NOTICE_BOARD = "notice_board", _("公示栏张贴公示回")
+
+
+class CaseReply(models.Model):
+    """答复: the answer given to the reporter(s), on one of the four channels."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="replies", verbose_name=_("诉求"))
+    channel = models.CharField(_("答复方式"), max_length=16, choices=ReplyChannel.choices)
+    text = models.TextField(_("答复内容"))
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    replied_at = models.DateTimeField(_("答复时间"))
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["replied_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_channel_display()}"
+
+
+class RatingValue(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class Rating(models.Model):
+    """评价: a reporter's rating of the answer. ``round`` is the case's reopen count when it was given.
+
+    Reporters of merged cases rate the surviving case; ``source_case`` says which report they came from.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("诉求"))
+    source_case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", verbose_name=_("原诉求")
+    )
+    value = models.CharField(_("评价"), max_length=16, choices=RatingValue.choices)
+    comment = models.TextField(_("意见"), blank=True, default="")
+    round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    rated_at = models.DateTimeField(_("评价时间"))
+
+    class Meta:
+        verbose_name = _("评价")
+        verbose_name_plural = _("评价")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "source_case", "round"], name="rating_once_per_report_round"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_value_display()}"
+
+
+class Step(models.TextChoices):
+    """The deadline-bearing steps of a case (configurable per category through ``DeadlineRule``)."""
+
+    ACCEPT = "accept", _("受理")
+    FIRST_CONTACT = "first_contact", _("首次联系")
+    RESOLVE = "resolve", _("办结")
+    REPLY = "reply", _("答复")
+    RATE = "rate", _("评价")
+
+
+class CaseStep(models.Model):
+    """One deadline of a case: when the step is due, when it was done, and whether it ran late.
+
+    Rates are computed from these rows (响应率 = first contacts done by their deadline ÷ first contacts due),
+    and the overdue lists are a range on ``due_at`` among rows not yet done.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="steps", verbose_name=_("诉求"))
+    step = models.CharField(_("环节"), max_length=16, choices=Step.choices)
+    round = models.PositiveSmallIntegerField(_("轮次"), default=0)
+    area_path = models.CharField(max_length=255, editable=False)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    due_at = models.DateTimeField(_("期限"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "step", "round"], name="step_unique_per_round")
+        ]
+        indexes = [
+            models.Index(
+                fields=["area_path", "due_at"],
+                name="step_pending_area_due",
+                condition=Q(done_at__isnull=True),
+            ),
+            models.Index(
+                fields=["unit", "due_at"], name="step_pending_unit_due", condition=Q(done_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_step_display()}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.area_path
+
+    @property
+    def met(self) -> bool | None:
+        return None if self.done_at is None else self.done_at <= self.due_at
+
+
+class Extension(models.Model):
+    """延期: the handler asks for more time on a step; the dispatcher approves or refuses."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REFUSED = "refused", _("未批准")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("诉求")
+    )
+    step = models.ForeignKey(
+        CaseStep, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("环节")
+    )
+    reason = models.TextField(_("延期理由"))
+    requested_days = models.PositiveSmallIntegerField(_("申请延长工作日"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"))
+    decision = models.CharField(
+        _("审批结果"), max_length=16, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step"], condition=Q(decision="pending"), name="extension_one_pending_per_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_decision_display()}"
+
+
+class CaseNumberSequence(models.Model):
+    """The last sequence number given per (year, district code); locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField()
+    district_code = models.CharField(max_length=20)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "district_code"], name="case_number_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}-{self.district_code}: {self.last}"
