@@ -1,9 +1,7 @@
-from django.urls import path
+"""URLs of the case process under ``/cases/``; each view module contributes its own patterns."""
 
-from . import views
+from .views import dashboard, public, staff
 
 app_name = "cases"
 
-urlpatterns = [
-    path("<str:number>/", views.detail, name="detail"),
-]
+urlpatterns = public.urlpatterns + dashboard.urlpatterns + staff.urlpatterns

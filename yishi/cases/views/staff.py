@@ -1,11 +1,12 @@
-"""Pages of the case process. Thin: parse, call one service or selector, render."""
+"""Case pages for those who handle cases: lists, the case page with its actions, deadlines, supervision."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import path
 
-from .models import Case
-from .selectors import case_get
+from ..models import Case
+from ..selectors import case_get
 
 
 @login_required
@@ -15,3 +16,8 @@ def detail(request, number: str):
     except Case.DoesNotExist as exc:
         raise Http404 from exc
     return render(request, "cases/detail.html", {"case": case})
+
+
+urlpatterns = [
+    path("<str:number>/", detail, name="detail"),
+]

@@ -1,0 +1,3 @@
+"""Case pages: dashboard. (Owned by the engineer building this audience's pages.)"""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Case pages: public. (Owned by the engineer building this audience's pages.)"""
+
+urlpatterns: list = []
