@@ -5,6 +5,7 @@ queries are one index range (partial indexes on open cases), lists page by keyse
 """
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -396,6 +397,7 @@ class CaseStep(models.Model):
     due_at = models.DateTimeField(_("期限"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("临期提醒时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("办理时限")
@@ -480,3 +482,59 @@ class CaseNumberSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-{self.district_code}: {self.last}"
+
+
+class RateSettings(models.Model):
+    """考核设置: the weights of the rates (one row). See ``cases.rates`` for the definitions.
+
+    ``basic_weight`` counts 基本满意 in 满意率 (1 by default; some cities use 0.9); the three composite
+    weights are percentages that sum to 100.
+    """
+
+    basic_weight = models.DecimalField(
+        _("基本满意计入系数"), max_digits=3, decimal_places=2, default=Decimal("1.00")
+    )
+    response_weight = models.PositiveSmallIntegerField(_("响应率权重（%）"), default=10)
+    resolution_weight = models.PositiveSmallIntegerField(_("解决率权重（%）"), default=50)
+    satisfaction_weight = models.PositiveSmallIntegerField(_("满意率权重（%）"), default=40)
+    rating_window_days = models.PositiveSmallIntegerField(_("评价期（天）"), default=7)
+
+    class Meta:
+        verbose_name = _("考核设置")
+        verbose_name_plural = _("考核设置")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(basic_weight__gte=0) & Q(basic_weight__lte=1), name="rates_basic_weight_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(response_weight__lte=100)
+                & Q(resolution_weight__lte=100)
+                & Q(satisfaction_weight__lte=100),
+                name="rates_weights_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "RateSettings":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class Open311Key(models.Model):
+    """Open311 接入密钥: an ``api_key`` a client application must send to submit requests. Only its SHA-256
+    is stored; the raw key is shown once when created.
+    """
+
+    name = models.CharField(_("应用名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311接入密钥")
+        verbose_name_plural = _("Open311接入密钥")
+
+    def __str__(self) -> str:
+        return self.name
