@@ -8,8 +8,14 @@ list selector (``scoped``) must agree with it, so a new role or model cannot sli
 
 import pytest
 
+from django.contrib.contenttypes.models import ContentType
+
 from yishi.accounts.models import Person, Role
 from yishi.areas.models import Area, Unit
+from yishi.attachments.models import Attachment
+from yishi.audit.models import AuditEvent
+from yishi.audit.services import audit_record
+from yishi.notices.models import Notice
 from yishi.core import permissions
 from yishi.core.tests.factories import AreaFactory, PersonFactory, UnitFactory, user_with_role
 
@@ -42,6 +48,39 @@ AREA_BOUND = {
         lambda: Person.objects.all(),
     ),
 }
+
+# Notices are public once published; the matrix covers the staff side (view on staff pages, change).
+AREA_BOUND["notices.notice"] = (
+    lambda area: Notice.objects.create(area=area, title="停水通知", body="明日停水"),
+    permissions.VIEW_NOTICE,
+    permissions.CHANGE_NOTICE,
+    "area__path",
+    lambda: Notice.objects.all(),
+)
+AREA_BOUND["attachments.attachment"] = (
+    lambda area: Attachment.objects.create(
+        content_type=ContentType.objects.get_for_model(Area),
+        object_id=str(area.pk),
+        area_path=area.path,
+        file="attachments/x.txt",
+        original_name="x.txt",
+        mime_type="text/plain",
+        size=1,
+        sha256="0" * 64,
+    ),
+    permissions.VIEW_ATTACHMENT,
+    permissions.CHANGE_ATTACHMENT,
+    "area_path",
+    lambda: Attachment.objects.all(),
+)
+# The audit trail is read-only for everyone: its "change" permission is held by no role.
+AREA_BOUND["audit.auditevent"] = (
+    lambda area: audit_record(actor=None, obj=area, verb="area.update"),
+    permissions.VIEW_AUDIT,
+    "audit.change_auditevent",
+    "area_path",
+    lambda: AuditEvent.objects.all(),
+)
 
 
 @pytest.fixture
