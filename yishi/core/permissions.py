@@ -25,10 +25,12 @@ VIEW_NOTICE, CHANGE_NOTICE = "notices.view_notice", "notices.change_notice"
 VIEW_ATTACHMENT, CHANGE_ATTACHMENT = "attachments.view_attachment", "attachments.change_attachment"
 VIEW_AUDIT = "audit.view_auditevent"
 IMPORT_LEDGER = "areas.import_ledger"
+VIEW_CASE_RATES = "cases.view_rates"  # the P1 dashboard, rankings and ledgers of an area subtree
+CHANGE_RATE_SETTINGS = "cases.change_ratesettings"  # the weights of the rates (one global row)
 
 _EVERYONE = {VIEW_AREA, VIEW_UNIT, VIEW_NOTICE}
 _FIELD_WORKER = _EVERYONE | {VIEW_PERSON, VIEW_ATTACHMENT, CHANGE_ATTACHMENT}
-_STAFF = _FIELD_WORKER | {CHANGE_PERSON, CHANGE_UNIT, CHANGE_NOTICE, VIEW_AUDIT}
+_STAFF = _FIELD_WORKER | {CHANGE_PERSON, CHANGE_UNIT, CHANGE_NOTICE, VIEW_AUDIT, VIEW_CASE_RATES}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(_EVERYONE),
@@ -43,8 +45,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.PARTY_SECRETARY: frozenset(_STAFF),
     Role.STREET_STAFF: frozenset(_STAFF),
     Role.CPPCC_OFFICE: frozenset(_EVERYONE | {CHANGE_NOTICE, VIEW_ATTACHMENT, CHANGE_ATTACHMENT}),
-    Role.AUDITOR: frozenset(_FIELD_WORKER - {CHANGE_ATTACHMENT} | {VIEW_AUDIT}),
-    Role.ADMIN: frozenset(_STAFF | {CHANGE_AREA, IMPORT_LEDGER}),
+    Role.AUDITOR: frozenset(_FIELD_WORKER - {CHANGE_ATTACHMENT} | {VIEW_AUDIT, VIEW_CASE_RATES}),
+    Role.ADMIN: frozenset(_STAFF | {CHANGE_AREA, IMPORT_LEDGER, CHANGE_RATE_SETTINGS}),
 }
 
 # Roles that may create staff accounts and grant roles within their own subtree, and the roles they may grant.

@@ -13,12 +13,28 @@ from yishi.core.middleware import ELDER_COOKIE
 
 def portal(request):
     """公示栏入口: the public front page — the areas' notice boards and the latest notices."""
+    from yishi.areas.models import Area, Level
     from yishi.notices.selectors import boards_with_notices, public_notice_list
 
+    q = request.GET.get("q", "").strip()[:50]
+    communities = (
+        list(
+            Area.objects.filter(level=Level.COMMUNITY, is_active=True, name__icontains=q)
+            .select_related("parent")
+            .order_by("path")[:20]
+        )
+        if q
+        else []
+    )
     return render(
         request,
         "core/portal.html",
-        {"boards": boards_with_notices(), "latest": public_notice_list(limit=10)},
+        {
+            "boards": boards_with_notices(),
+            "latest": public_notice_list(limit=10),
+            "q": q,
+            "communities": communities,
+        },
     )
 
 

@@ -85,5 +85,26 @@ def work_sections(user) -> list[Section]:
                 ],
             )
         )
+    sections.extend(_case_sections(grants))
     sections.append(Section(_("消息"), "", [Link(_("收件箱"), reverse("notifications:inbox"), "inbox")]))
     return sections
+
+
+def _case_sections(grants) -> list[Section]:
+    """民情诉求: the case lists for those who handle, record or supervise cases."""
+    from yishi.cases.rules import RECORDERS, SUPERVISORS
+    from yishi.cases.workflow import DISPATCHERS
+
+    roles = {g.role for g in grants}
+    handlers = DISPATCHERS | SUPERVISORS | RECORDERS | {"department_staff"}
+    if not roles & handlers:
+        return []
+    links = [Link(_("诉求列表"), reverse("cases:list"), "cases")]
+    if roles & (DISPATCHERS | SUPERVISORS | {"department_staff"}):
+        links.append(Link(_("临期与超期"), reverse("cases:deadlines"), "case-deadlines"))
+    if "department_staff" in roles:
+        links.append(Link(_("认领池"), reverse("cases:pool"), "case-pool"))
+        links.append(Link(_("部门分工"), reverse("cases:parts"), "case-parts"))
+    if roles & RECORDERS:
+        links.append(Link(_("登记诉求"), reverse("cases:record"), "case-record"))
+    return [Section(_("民情诉求"), _("听·办·回·评"), links)]

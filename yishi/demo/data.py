@@ -354,3 +354,50 @@ PEOPLE: tuple[PersonSpec, ...] = (
         for phone, name, area in _RESIDENTS
     ),
 )
+
+
+@dataclass(frozen=True)
+class NoticeSpec:
+    """A notice on an area's board, published by the staff member ``publisher`` (a demo login name)."""
+
+    area: str
+    publisher: str
+    title: str
+    body: str
+    kind: str = "general"
+    mask_people: bool = True
+
+
+NOTICES: tuple[NoticeSpec, ...] = (
+    NoticeSpec(
+        area="裕西社区",
+        publisher="wangli",
+        title="关于开展冬季楼道消防安全排查的通知",
+        body=(
+            "各位居民：入冬以来用火用电增多。社区网格员和楼栋红管家将于本月逐楼逐户开展消防安全排查，"
+            "重点检查楼道堆物、私拉电线和煤房子安全隐患。发现问题请拨打社区电话 0953-2012345，"
+            "或扫描下方二维码通过意见征集箱反映。"
+        ),
+    ),
+    NoticeSpec(
+        area="文艺社区",
+        publisher="wenyi-staff",
+        title="“两代表一委员”接待日排班表",
+        body=(
+            "文艺社区市民驿站每周三上午9:00—12:00开展“委员接待日”活动。本月坐班：银川市政协委员杨兴保。"
+            "居民可当面反映意见建议，代表委员将跟踪办理并反馈结果。"
+        ),
+        kind="duty_roster",
+        mask_people=False,
+    ),
+    NoticeSpec(
+        area="解放西街街道",
+        publisher="majianrong",
+        title="北塔巷停车难问题协调办理进展",
+        body=(
+            "针对居民反映的北塔巷停车难、乱停车问题，街道吹哨，兴庆区交警大队、兴庆区城市管理局报到，"
+            "已施划停车泊位并开展集中整治。后续进展将在本栏公示。"
+        ),
+        kind="case_result",
+    ),
+)

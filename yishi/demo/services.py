@@ -31,10 +31,11 @@ class LoadResult:
     people: int = 0
     accounts: int = 0
     grants: int = 0
+    notices: int = 0
 
     @property
     def total(self) -> int:
-        return self.areas + self.units + self.people + self.accounts + self.grants
+        return self.areas + self.units + self.people + self.accounts + self.grants + self.notices
 
 
 def _load_areas(
@@ -115,7 +116,31 @@ def load_demo() -> LoadResult:
     units = _load_units(areas, result)
     for spec in data.PEOPLE:
         _load_person(spec, areas, units, result)
+    result.notices = _load_notices(areas)
     return result
+
+
+def _load_notices(areas: dict[str, Area]) -> int:
+    """Publish the demo notices, each by the staff member whose board it is; skip those already there."""
+    from yishi.notices.models import Notice
+    from yishi.notices.services import notice_publish
+
+    created = 0
+    for spec in data.NOTICES:
+        area = areas[spec.area]
+        if Notice.objects.filter(area=area, title=spec.title).exists():
+            continue
+        publisher = User.objects.get(username=spec.publisher)
+        notice_publish(
+            actor=publisher,
+            area=area,
+            title=spec.title,
+            body=spec.body,
+            kind=spec.kind,
+            mask_registered_people=spec.mask_people,
+        )
+        created += 1
+    return created
 
 
 # --- the table of demo accounts -------------------------------------------------------------------------

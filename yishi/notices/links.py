@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import segno
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.safestring import mark_safe
-
-OPINION_BOX_ANCHOR = "opinion-box"
 
 
 def notice_url(request, notice) -> str:
@@ -15,12 +13,8 @@ def notice_url(request, notice) -> str:
 
 
 def opinion_box_path(area_id: int) -> str:
-    """The area's opinion box (意见征集箱): the cases process's page when it exists, else the section of
-    the same name on the area's board that tells residents how to raise a matter."""
-    try:
-        return reverse("cases:opinion_box", args=[area_id])
-    except NoReverseMatch:
-        return reverse("notices:board", args=[area_id]) + "#" + OPINION_BOX_ANCHOR
+    """The area's opinion box (意见征集箱), the online intake of the case process."""
+    return reverse("cases:opinion_box", args=[area_id])
 
 
 def opinion_box_url(request, area_id: int) -> str:

@@ -31,7 +31,6 @@ def board(request, area_id):
             "page": page,
             "office": selectors.opinion_box_office(area=area),
             "opinion_box_path": links.opinion_box_path(area.pk),
-            "own_opinion_box": links.opinion_box_path(area.pk).endswith("#" + links.OPINION_BOX_ANCHOR),
         },
     )
 

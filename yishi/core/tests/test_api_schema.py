@@ -31,3 +31,11 @@ def test_api_docs_page_uses_local_assets(client):
 
 def test_api_requires_login(client):
     assert client.get("/api/v1/people/").status_code in (401, 403)
+
+
+def test_portal_finds_a_community_by_name(client, tree):
+    response = client.get("/", {"q": "裕西"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"/notices/board/{tree.community.pk}/" in html
+    assert "金花社区" not in html

@@ -7,7 +7,6 @@ list selector (``scoped``) must agree with it, so a new role or model cannot sli
 """
 
 import pytest
-
 from django.contrib.contenttypes.models import ContentType
 
 from yishi.accounts.models import Person, Role
@@ -15,9 +14,9 @@ from yishi.areas.models import Area, Unit
 from yishi.attachments.models import Attachment
 from yishi.audit.models import AuditEvent
 from yishi.audit.services import audit_record
-from yishi.notices.models import Notice
 from yishi.core import permissions
 from yishi.core.tests.factories import AreaFactory, PersonFactory, UnitFactory, user_with_role
+from yishi.notices.models import Notice
 
 pytestmark = pytest.mark.django_db
 

@@ -73,6 +73,6 @@ def test_print_page_shows_two_qr_codes(page, live_server, tree):
     assert (
         page.get_by_test_id("qr-opinion-box")
         .get_attribute("data-url")
-        .endswith(f"/notices/board/{tree.community.pk}/#opinion-box")
+        .endswith(f"/cases/box/{tree.community.pk}/")
     )
     assert page.locator("svg").first.bounding_box()["width"] > 50

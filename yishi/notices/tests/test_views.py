@@ -2,7 +2,6 @@ import re
 
 import pytest
 import segno
-from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,7 +110,7 @@ def test_print_page_is_an_a4_sheet_with_two_qr_codes(client, tree, staff):
     assert "topbar" not in content  # its own sheet, not the site chrome
     assert content.count("<svg") == 2
     page_url = f"http://testserver/notices/{notice.pk}/"
-    box_url = f"http://testserver/notices/board/{tree.community.pk}/#opinion-box"
+    box_url = f"http://testserver/cases/box/{tree.community.pk}/"
     # Each QR is exactly the code segno makes for that URL.
     assert links.qr_svg(page_url) in content and links.qr_svg(box_url) in content
     assert segno.make(page_url, error="m").svg_inline(scale=3, title=page_url) in content
@@ -123,18 +122,9 @@ def test_qr_urls_are_absolute(rf, tree, staff):
     notice = publish(staff, tree.community)
     request = rf.get("/", HTTP_HOST="yishi.example.cn", secure=True)
     assert links.notice_url(request, notice) == f"https://yishi.example.cn/notices/{notice.pk}/"
-    assert links.opinion_box_url(request, tree.grid.pk) == (
-        f"https://yishi.example.cn/notices/board/{tree.grid.pk}/#opinion-box"
+    assert links.opinion_box_url(request, tree.community.pk) == (
+        f"https://yishi.example.cn/cases/box/{tree.community.pk}/"
     )
-
-
-def test_qr_points_to_the_cases_opinion_box_once_it_exists(rf, tree):
-    with override_settings(ROOT_URLCONF="yishi.notices.tests.cases_urls"):
-        request = rf.get("/")
-        assert (
-            links.opinion_box_url(request, tree.community.pk)
-            == f"http://testserver/cases/box/{tree.community.pk}/"
-        )
 
 
 # --- staff pages ---------------------------------------------------------------------------------------
