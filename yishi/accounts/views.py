@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from yishi.areas.models import Area, Unit
-from yishi.core import permissions
+from yishi.core import permissions, throttle
 from yishi.core.forms import add_service_errors
 from yishi.core.masking import mask_phone
 
@@ -37,6 +38,16 @@ class LogoutView(auth_views.LogoutView):
 
 # --- Resident signup -----------------------------------------------------------------------------------
 
+# Each code costs a text message: besides the per-phone cooldown, one client may ask for this many an hour.
+SMS_PER_CLIENT_PER_HOUR = 10
+SMS_THROTTLED = _lazy("此设备获取验证码过于频繁，请一小时后再试。")
+
+
+def _sms_allowed(request) -> bool:
+    return throttle.allow(
+        f"sms:{throttle.client_ip(request)}", limit=SMS_PER_CLIENT_PER_HOUR, window_seconds=3600
+    )
+
 
 def signup(request):
     """居民注册 step 1: name, phone, community and password; an SMS code goes to the phone."""
@@ -44,7 +55,9 @@ def signup(request):
         return redirect("core:home")
     communities = services.signup_communities()
     form = SignupForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _sms_allowed(request):
+        form.add_error("phone", SMS_THROTTLED)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             pending = services.resident_signup_start(
@@ -103,6 +116,9 @@ def signup_resend(request):
     pending, _community = _pending(request)
     if pending is None:
         return redirect("accounts:signup")
+    if not _sms_allowed(request):
+        messages.error(request, SMS_THROTTLED)
+        return redirect("accounts:signup_verify")
     try:
         services.sms_code_issue(phone=pending["phone"])
     except ValidationError as exc:

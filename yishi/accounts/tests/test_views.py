@@ -290,3 +290,17 @@ def test_party_badge_tag(tree):
     member.shows_party_identity = False
     assert party_badge(member) == ""
     assert party_badge(PersonFactory(home_area=tree.community)) == ""
+
+
+def test_one_client_cannot_send_unlimited_sms_codes(client, tree, django_capture_on_commit_callbacks):
+    from yishi.accounts.views import SMS_PER_CLIENT_PER_HOUR
+
+    for i in range(SMS_PER_CLIENT_PER_HOUR):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("accounts:signup"), signup_data(tree, phone=f"1370000{i:04d}"))
+        assert response.status_code == 302
+    sent = len(LocmemSmsSender.outbox)
+    response = client.post(reverse("accounts:signup"), signup_data(tree, phone="13711112222"))
+    assert response.status_code == 400
+    assert "过于频繁" in response.content.decode()
+    assert len(LocmemSmsSender.outbox) == sent
