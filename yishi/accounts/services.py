@@ -290,7 +290,7 @@ def _validate_signup(
         errors.update(exc.message_dict)
     else:
         if (
-            Person.objects.filter(phone=phone).exists()
+            Person.objects.filter(phone=phone, user__isnull=False).exists()
             or User.objects.filter(username__iexact=phone).exists()
         ):
             errors["phone"] = [_("该手机号已注册，请直接登录。")]
@@ -330,6 +330,9 @@ def resident_signup_start(
 def resident_signup(*, name: str, phone: str, community: Area | None, password_hash: str, code: str) -> User:
     """Step 2 of 居民注册: with the right SMS code, create the person, the account and the resident role.
 
+    A person staff registered earlier with this phone (and no account yet) gets the account instead of a
+    second person being created; their registered name and home area stay as staff recorded them.
+
     The person lives in ``community``, the account's username is the phone, and the resident role is
     granted on the community; all three and their audit events commit together or not at all. A wrong
     code is counted first (see ``sms_code_verify``) and raises ``{"code": ...}``.
@@ -347,10 +350,17 @@ def resident_signup(*, name: str, phone: str, community: Area | None, password_h
             raise ValidationError({"code": _("验证码已失效，请重新获取。")})
         sms.used_at = timezone.now()
         sms.save(update_fields=["used_at"])
-        person = person_create(actor=None, home_area=community, name=clean["name"], phone=clean["phone"])
-        user = User(username=clean["phone"], person=person, first_name=clean["name"], password=password_hash)
+        # Staff may have registered this resident already (a home visit, an Excel ledger): the SMS code proves
+        # the phone is theirs, so the account joins that record instead of making a second person.
+        person = Person.objects.select_for_update().filter(phone=clean["phone"], user__isnull=True).first()
+        if person is None:
+            person = person_create(actor=None, home_area=community, name=clean["name"], phone=clean["phone"])
+        user = User(username=clean["phone"], person=person, first_name=person.name, password=password_hash)
         user.save()
-        role_grant(actor=None, person=person, role=Role.RESIDENT, area=community)
+        if not RoleGrant.objects.filter(
+            person=person, role=Role.RESIDENT, area=community, revoked_at__isnull=True
+        ).exists():
+            role_grant(actor=None, person=person, role=Role.RESIDENT, area=community)
         audit_record(
             actor=user,
             obj=person,

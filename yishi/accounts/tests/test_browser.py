@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from yishi.accounts.models import Role, User
-from yishi.core.tests.factories import PersonFactory, user_with_role
+from yishi.core.tests.factories import PersonFactory, UserFactory, user_with_role
 from yishi.notifications.sms import LocmemSmsSender
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,7 +52,7 @@ def test_staff_sees_masked_or_full_phones_by_permission(page, live_server, tree)
 
 def test_resident_signup_errors_then_success(page, live_server, tree):
     LocmemSmsSender.outbox.clear()
-    PersonFactory(home_area=tree.community, phone="13900000009")
+    UserFactory(person=PersonFactory(home_area=tree.community, phone="13900000009"))
     page.goto(f"{live_server.url}/accounts/signup/")
 
     def submit(phone, password=PASSWORD):

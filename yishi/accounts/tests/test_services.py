@@ -12,7 +12,7 @@ from yishi.accounts import services
 from yishi.accounts.models import Person, Role, RoleGrant, SmsCode, User
 from yishi.areas.models import Level
 from yishi.audit.models import AuditEvent
-from yishi.core.tests.factories import AreaFactory, PersonFactory, user_with_role
+from yishi.core.tests.factories import AreaFactory, PersonFactory, UserFactory, user_with_role
 from yishi.notifications.sms import LocmemSmsSender
 
 PASSWORD = "Yuxi-2020-shequ"
@@ -114,7 +114,7 @@ def test_signup_refuses_a_grid_or_inactive_area(tree, django_capture_on_commit_c
 
 
 def test_signup_refuses_a_taken_phone(tree, django_capture_on_commit_callbacks):
-    PersonFactory(home_area=tree.community, phone="13809511234")
+    UserFactory(person=PersonFactory(home_area=tree.community, phone="13809511234"))  # has an account
     with pytest.raises(ValidationError) as exc:
         start(tree, django_capture_on_commit_callbacks, phone="+86 138-0951-1234")
     assert errors_of(exc)["phone"] == ["该手机号已注册，请直接登录。"]
@@ -322,3 +322,36 @@ def test_non_member_cannot_show_party_identity(tree):
     with pytest.raises(ValidationError) as exc:
         services.profile_update(actor=resident, large_text=False, shows_party_identity=True)
     assert "shows_party_identity" in errors_of(exc)
+
+
+def test_signup_joins_the_person_staff_registered_with_that_phone(
+    tree, staff, django_capture_on_commit_callbacks
+):
+    from yishi.accounts import services
+    from yishi.accounts.models import Person
+    from yishi.notifications.sms import LocmemSmsSender
+
+    registered = services.person_create(
+        actor=staff, home_area=tree.building, name="马红梅", phone="13809519999"
+    )
+    LocmemSmsSender.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        pending = services.resident_signup_start(
+            name="马红梅",
+            phone="13809519999",
+            community=tree.community,
+            password="Yuxi-2020-shequ",
+            password2="Yuxi-2020-shequ",
+        )
+    code = LocmemSmsSender.outbox[-1][1].split("验证码是")[1][:6]
+    user = services.resident_signup(
+        name="马红梅",
+        phone="13809519999",
+        community=tree.community,
+        password_hash=pending["password_hash"],
+        code=code,
+    )
+    assert user.person_id == registered.pk
+    assert Person.objects.filter(phone="13809519999").count() == 1
+    assert user.person.home_area == tree.building  # as staff recorded it
+    assert user.person.grants.filter(role="resident", area=tree.community).exists()
