@@ -6,11 +6,12 @@ from rest_framework.routers import DefaultRouter
 
 from yishi.accounts import api as accounts_api
 from yishi.areas import api as areas_api
+from yishi.cases import api as cases_api
 from yishi.notices import api as notices_api
 from yishi.notifications import api as notifications_api
 
 router = DefaultRouter()
-for module in (areas_api, accounts_api, notices_api, notifications_api):
+for module in (areas_api, accounts_api, notices_api, notifications_api, cases_api):
     module.register(router)
 
 urlpatterns = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("audit/", include("yishi.audit.urls")),
     path("cases/", include("yishi.cases.urls")),
     path("api/v1/", include("yishi.api_urls")),
+    path("open311/v2/", include("yishi.cases.open311.urls")),
 ]
 
 handler404 = "yishi.core.views.page_not_found"

@@ -21,7 +21,18 @@ VERB_LABELS = {
     "notice.withdraw": _("撤回公示"),
     "attachment.add": _("添加附件"),
     "attachment.remove": _("删除附件"),
+    "account.signup": _("居民注册"),
+    "account.token": _("签发接口令牌"),
+    "person.party_identity": _("设置亮明党员身份"),
+    "meeting.schedule": _("安排会议"),
+    "meeting.record": _("记录会议纪要"),
 }
+
+
+def register_verb_labels(labels: dict) -> None:
+    """Processes add the labels of their own verbs (from their ``AppConfig.ready``), so the shared audit app
+    needs to know nothing about them."""
+    VERB_LABELS.update(labels)
 
 
 def verb_label(verb: str) -> str:

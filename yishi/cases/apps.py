@@ -8,3 +8,29 @@ class CasesConfig(AppConfig):
     name = "yishi.cases"
     label = "cases"
     verbose_name = _("民情诉求")
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from yishi.audit.labels import register_verb_labels
+
+        from .workflow import Action
+
+        register_verb_labels({f"case.{action.value}": action.label for action in Action})
+        register_verb_labels(
+            {
+                "case.submit": _("提交诉求"),
+                "case.contact": _("首次联系反映人"),
+                "case.merged_in": _("合并入其他诉求"),
+                "case.part_acknowledge": _("部门报到"),
+                "case.part_finish": _("部门完成分工"),
+                "case.overdue": _("超期督办"),
+                "case.due_soon": _("临期提醒"),
+                "case.extension_request": _("申请延期"),
+                "case.extension_decide": _("审批延期"),
+                "case.open311": _("Open311接入"),
+                "case.publish": _("公示办理结果"),
+                "cases.rate_settings_update": _("修改考核设置"),
+                "open311.key_create": _("创建Open311密钥"),
+            }
+        )

@@ -239,6 +239,8 @@ class Case(models.Model):
                 name="case_open_area_time",
                 condition=Q(is_open=True),
             ),
+            # Every case by time: the city-wide list, the public Open311 feed.
+            models.Index(fields=["-submitted_at", "-id"], name="case_time"),
             # All cases of a subtree by time (ledger, statistics, closed lists).
             models.Index(fields=["area_path", "-submitted_at", "-id"], name="case_area_time"),
             # Cases waiting at a handling level (the street's queue after escalation).
@@ -267,6 +269,38 @@ class Case(models.Model):
     @property
     def scope_path(self) -> str:
         return self.area_path
+
+    def notice_content(self) -> tuple[str, str]:
+        """公示内容: (title, body) for the notice board — title, category, handling result and reply.
+
+        ``notice_publish`` masks it (phones, ID numbers, the reporter's and registered people's names).
+        """
+        from django.utils.translation import gettext
+
+        from yishi.audit.models import AuditEvent
+
+        event = (
+            AuditEvent.objects.for_object(self)
+            .filter(verb__in=["case.resolve", "case.parts_done"])
+            .order_by("-seq")
+            .first()
+        )
+        results = [event.note] if event and event.note else []
+        results += [f"{p.unit.name}：{p.result}" for p in self.parts.select_related("unit") if p.result]
+        reply = self.replies.order_by("-replied_at").first()
+        lines = [
+            gettext("诉求编号：%(number)s") % {"number": self.number},
+            gettext("类别：%(category)s") % {"category": self.category.name},
+            gettext("反映内容：%(text)s") % {"text": self.text},
+            gettext("办理结果：%(result)s") % {"result": "\n".join(results) or gettext("已办结")},
+        ]
+        if reply is not None:
+            lines.append(gettext("答复：%(reply)s") % {"reply": reply.text})
+        return gettext("诉求办理结果：%(title)s") % {"title": self.title}, "\n".join(lines)
+
+    def notice_people(self) -> list:
+        """The reporter, whose name is masked wherever the case is published."""
+        return [self.reporter] if self.reporter_id else []
 
 
 class CasePart(models.Model):

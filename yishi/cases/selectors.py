@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yishi.accounts.models import Role
-from yishi.areas.models import subtree_q
+from yishi.areas.models import Unit, subtree_q
 from yishi.core import permissions
 
 from .models import Case, CaseStep
@@ -72,6 +72,45 @@ def case_get(*, user, number: str) -> Case:
     )
 
 
+def reporter_holds(case: Case, *, user=None, token: str = "") -> bool:
+    """Whether the visitor is ``case``'s reporter: signed in as its reporting person, or holding its secret
+    tracking token (compared in constant time)."""
+    import hmac
+
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if person_id and case.reporter_id == person_id:
+        return True
+    return bool(token) and hmac.compare_digest(str(token).encode(), case.tracking_token.encode())
+
+
+def case_for_reporter(*, number: str, user=None, token: str = "") -> Case:
+    """A reporter's own case (see ``reporter_holds``) with the case it was merged into, or
+    ``Case.DoesNotExist`` — for a wrong token exactly as for a missing number."""
+    case = Case.objects.select_related(
+        "category",
+        "area",
+        "handler_unit",
+        "merged_into",
+        "merged_into__category",
+        "merged_into__handler_unit",
+    ).get(number=number)
+    if not reporter_holds(case, user=user, token=token):
+        raise Case.DoesNotExist
+    return case
+
+
+def reported_cases(*, user, before: tuple[dt.datetime, int] | None = None, limit: int = 30) -> list[Case]:
+    """我的诉求: the cases ``user`` reported, newest first, by keyset on (submitted_at, id)."""
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if not person_id:
+        return []
+    qs = Case.objects.filter(reporter_id=person_id).select_related("category", "area", "merged_into")
+    if before is not None:
+        at, pk = before
+        qs = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+    return list(qs.order_by("-submitted_at", "-id")[:limit])
+
+
 def case_list(
     *,
     user,
@@ -110,7 +149,9 @@ def similar_open_cases(
     from .services import ancestor_at
 
     community = ancestor_at(area, "community") or area
-    qs = case_visible(user).filter(is_open=True, category=category).exclude(status=Status.MERGED)
+    # user=None: the public opinion box, which shows only masked titles of what it finds.
+    base = Case.objects.all() if user is None else case_visible(user)
+    qs = base.filter(is_open=True, category=category).exclude(status=Status.MERGED)
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     near = subtree_q(community.path, "area_path")
@@ -160,3 +201,56 @@ def steps_due(*, user, within_hours: int = 24, overdue: bool = False, unit=None,
     if overdue:
         return qs.filter(due_at__lt=now).order_by("due_at")
     return qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours)).order_by("due_at")
+
+
+def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
+    """The cases ``user`` may see, filtered, unordered and unsliced: for callers that page themselves (API)."""
+    qs = case_visible(user).select_related("category", "area", "handler_unit")
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(is_open=True)
+    if area is not None:
+        qs = qs.filter(subtree_q(area.path, "area_path"))
+    if category is not None:
+        qs = qs.filter(category=category)
+    return qs
+
+
+def route_for(case: Case) -> tuple[str, Unit | None]:
+    """分办建议: the default handling (level, unit) of the case's category in its area.
+
+    The route of the deepest area on the case's path wins; a category without its own route takes its
+    parent category's; with none at all, the community handles it. A suggestion only: nobody is dispatched.
+    """
+    from .models import CategoryRoute, HandlingLevel
+
+    category_ids = []
+    category = case.category
+    while category is not None and len(category_ids) < 10:
+        category_ids.append(category.pk)
+        category = category.parent
+    routes = list(
+        CategoryRoute.objects.filter(
+            category_id__in=category_ids, area_id__in=[int(s) for s in case.area_path.split(".") if s]
+        ).select_related("area", "unit")
+    )
+    for category_id in category_ids:
+        mine = [r for r in routes if r.category_id == category_id]
+        if mine:
+            best = max(mine, key=lambda r: r.area.depth)
+            return best.level, best.unit
+    return HandlingLevel.COMMUNITY, None
+
+
+def joint_meetings(case: Case) -> QuerySet:
+    """The joint-handling meetings (五方协商联合办) held or planned about ``case``, newest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from yishi.meetings.models import Meeting, MeetingKind
+
+    return Meeting.objects.filter(
+        kind=MeetingKind.JOINT_HANDLING,
+        body_type=ContentType.objects.get_for_model(Case),
+        body_id=str(case.pk),
+    )

@@ -20,9 +20,9 @@ from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit
 from yishi.audit.services import audit_record
 from yishi.workdays.calendar import add_working_days
-from yishi.workdays.selectors import deadline_for
 
 from . import rules
+from .deadlines import PROCESS, rule_for
 from .models import (
     Case,
     CaseNumberSequence,
@@ -39,9 +39,9 @@ from .models import (
     Step,
     Urgency,
 )
+from .selectors import joint_meetings
 from .workflow import Action, Status, TransitionNotAllowed, check_transition
 
-PROCESS = "cases"
 CASE_FIELDS = [
     "status",
     "handling_mode",
@@ -89,7 +89,7 @@ def _move(case: Case, action: str, *, actor, note: str = "", extra: dict | None 
 
 
 def _due(step: str, start: dt.datetime, case: Case) -> dt.datetime:
-    return deadline_for(process=PROCESS, step=step, start=start, category_key=case.category.key)
+    return rule_for(step, case.category.key).due(start)
 
 
 def _open_step(case: Case, step: str, start: dt.datetime, *, unit: Unit | None = None) -> CaseStep:
@@ -280,6 +280,101 @@ def case_submit(
     return case
 
 
+MAX_BOX_PHOTOS = 3
+PHOTO_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif")
+
+
+@transaction.atomic
+def opinion_box_submit(
+    *,
+    actor,
+    area: Area,
+    category: Category,
+    title: str,
+    text: str,
+    is_anonymous: bool = False,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    address: str = "",
+    latitude=None,
+    longitude=None,
+    photos: list | None = None,
+) -> Case:
+    """网上意见征集箱: a resident files a case online, with up to three photos, in one transaction.
+
+    A signed-in resident is the reporter (unless anonymous). A visitor who is not signed in and not
+    anonymous must leave a name and a mobile number so the handler can reach them. Every photo is checked
+    before the case is created, then attached through the attachments service's trusted intake path; any
+    failure rolls everything back (no case row, no number taken, no stored file left behind).
+    """
+    photos = list(photos or [])
+    signed_in = getattr(actor, "is_authenticated", False)
+    errors = {}
+    if not is_anonymous and not signed_in:
+        if not (reporter_name or "").strip():
+            errors["reporter_name"] = _("请填写您的姓名，或选择匿名反映。")
+        elif len(reporter_name.strip()) > 50:
+            errors["reporter_name"] = _("姓名不能超过50个字。")
+        if not (reporter_phone or "").strip():
+            errors["reporter_phone"] = _("请填写手机号码，以便工作人员联系您；或选择匿名反映。")
+    if len(photos) > MAX_BOX_PHOTOS:
+        errors["photos"] = _("最多上传%(count)d张照片。") % {"count": MAX_BOX_PHOTOS}
+    else:
+        from yishi.attachments.services import attachment_check
+        from yishi.attachments.validation import extension_of
+
+        for photo in photos:
+            if extension_of(photo.name or "") not in PHOTO_EXTENSIONS:
+                errors["photos"] = _("“%(name)s”不是照片，只能上传 JPG、PNG、WEBP 或 GIF 图片。") % {
+                    "name": photo.name
+                }
+                break
+            try:
+                attachment_check(photo)
+            except ValidationError as exc:
+                errors["photos"] = f"{photo.name}：{' '.join(exc.messages)}"
+                break
+    try:
+        case = case_submit(
+            actor=actor if signed_in else None,
+            area=area,
+            category=category,
+            title=title,
+            text=text,
+            channel=Channel.OPINION_BOX,
+            reporter_name="" if signed_in else reporter_name,
+            reporter_phone="" if signed_in else reporter_phone,
+            is_anonymous=is_anonymous,
+            address=address,
+            latitude=latitude,
+            longitude=longitude,
+        )
+    except ValidationError as exc:
+        # Report every field at once: the case's own checks and the intake's.
+        raise ValidationError({**exc.message_dict, **errors}) from exc
+    if errors:
+        raise ValidationError(errors)  # rolls back the case just created
+    from yishi.attachments.services import attachment_add
+
+    stored = []
+    try:
+        for photo in photos:
+            stored.append(
+                attachment_add(
+                    actor=actor if signed_in else None, obj=case, uploaded_file=photo, trusted=True
+                )
+            )
+    except ValidationError as exc:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise ValidationError({"photos": exc.messages}) from exc
+    except BaseException:
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return case
+
+
 # ---------------------------------------------------------------- acceptance
 
 
@@ -288,7 +383,11 @@ def case_accept(*, actor, case: Case, category: Category | None = None, note: st
     """受理: the dispatcher at the case's level takes it on; first-contact and resolve clocks start.
 
     The dispatcher may correct the category on the way (the correction is kept for routing to learn from).
+    The category's default route (``selectors.route_for``) is recorded with the acceptance and left on
+    ``case.suggested_route`` as a suggestion for the dispatcher: nothing is dispatched automatically.
     """
+    from .selectors import route_for
+
     case = _locked(case)
     rules.require_action(actor, case, Action.ACCEPT)
     now = timezone.now()
@@ -297,7 +396,11 @@ def case_accept(*, actor, case: Case, category: Category | None = None, note: st
         if not category.is_active:
             raise ValidationError({"category": _("该类别已停用。")})
         changes["category"] = category
-    _move(case, Action.ACCEPT, actor=actor, note=note, **changes)
+    case.category = changes.get("category", case.category)
+    level, unit = route_for(case)
+    route = {"level": str(level), "unit": unit.pk if unit else None}
+    _move(case, Action.ACCEPT, actor=actor, note=note, extra={"route": route}, **changes)
+    case.suggested_route = (level, unit)
     _close_step(case, Step.ACCEPT, now)
     _open_step(case, Step.FIRST_CONTACT, now)
     _open_step(case, Step.RESOLVE, now)
@@ -508,7 +611,7 @@ def case_whistle(*, actor, case: Case, parts: list[tuple[Unit, str]]) -> Case:
     _move(
         case, Action.WHISTLE, actor=actor, extra={"units": sorted(seen)}, handling_mode=HandlingMode.WHISTLE
     )
-    due = deadline_for(process=PROCESS, step="acknowledge", start=now, category_key=case.category.key)
+    due = _due("acknowledge", now, case)
     for unit, task in parts:
         CasePart.objects.create(case=case, unit=unit, task=task.strip(), acknowledge_due=due)
         _notify(
@@ -671,7 +774,37 @@ def case_resolve(*, actor, case: Case, result: str) -> Case:
     rules.require_action(actor, case, Action.RESOLVE)
     if case.status == Status.WHISTLED:
         raise ValidationError({"status": _("吹哨诉求在各部门完成分工后自动办结。")})
+    if case.handling_mode == HandlingMode.JOINT and not joint_meetings(case).filter(status="held").exists():
+        raise ValidationError({"result": _("请先记录联合办理会议的纪要和结果，再办结。")})
     return _resolve(case, actor=actor, result=result)
+
+
+@transaction.atomic
+def case_joint_record(*, actor, case: Case, meeting, minutes: str, outcome: str):
+    """联合办理纪要: a dispatcher at the case's level records the joint meeting's minutes and outcome; the case
+    (handled jointly) may then be resolved. The meeting must be one of this case's joint meetings.
+    """
+    from yishi.meetings.services import meeting_record
+
+    rules.require_dispatcher(actor, case)
+    if not joint_meetings(case).filter(pk=meeting.pk).exists():
+        raise ValidationError({"meeting": _("该会议不属于这条诉求。")})
+    return meeting_record(actor=actor, meeting=meeting, minutes=minutes, outcome=outcome)
+
+
+@transaction.atomic
+def case_publish(*, actor, case: Case):
+    """公示: publish a resolved (or replied, closed) case's result on its community's board, masked.
+
+    The actor needs ``notices.change_notice`` on the community; ``Case.notice_content`` gives the text.
+    """
+    from yishi.notices.models import NoticeKind
+    from yishi.notices.services import notice_publish
+
+    if case.status not in (Status.RESOLVED, Status.REPLIED, Status.CLOSED):
+        raise ValidationError({"status": _("诉求办结后才能公示。")})
+    community = ancestor_at(case.area, Level.COMMUNITY) or case.area
+    return notice_publish(actor=actor, area=community, source=case, kind=NoticeKind.CASE_RESULT)
 
 
 # ---------------------------------------------------------------- 回 and 评
@@ -924,3 +1057,148 @@ def close_unrated_cases(*, now: dt.datetime | None = None) -> int:
         case = case_close(actor=None, case=Case(pk=case_id))
         closed += case.status == Status.CLOSED
     return closed
+
+
+# ---------------------------------------------------------------- rate settings
+
+
+@transaction.atomic
+def rate_settings_update(
+    *,
+    actor,
+    basic_weight,
+    response_weight,
+    resolution_weight,
+    satisfaction_weight,
+    rating_window_days=None,
+):
+    """考核设置: change the weights of the rates (see ``cases.rates``). Admins only.
+
+    The three composite weights are whole percentages that sum to 100; the weight of 基本满意 in 满意率 lies
+    in [0, 1] with at most two decimals; the rating window, when given, is 1 to 60 days. Locks the row.
+    """
+    from yishi.core import permissions
+    from yishi.core.services import require
+
+    from .models import RateSettings
+
+    require(actor, permissions.CHANGE_RATE_SETTINGS)
+    errors = {}
+    try:
+        basic = Decimal(str(basic_weight))
+        if (
+            not basic.is_finite()
+            or not Decimal(0) <= basic <= Decimal(1)
+            or basic != basic.quantize(Decimal("0.01"))
+        ):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["basic_weight"] = _("基本满意计入系数应在0到1之间，最多两位小数。")
+    weights = {}
+    for name, value in (
+        ("response_weight", response_weight),
+        ("resolution_weight", resolution_weight),
+        ("satisfaction_weight", satisfaction_weight),
+    ):
+        try:
+            number = int(str(value))
+            if not 0 <= number <= 100:
+                raise ValueError
+            weights[name] = number
+        except (TypeError, ValueError):
+            errors[name] = _("权重应为0到100之间的整数。")
+    if len(weights) == 3 and sum(weights.values()) != 100:
+        message = _("三项权重之和应为100，现在是%(sum)s。") % {"sum": sum(weights.values())}
+        for name in weights:
+            errors[name] = message
+    window = None
+    if rating_window_days not in (None, ""):
+        try:
+            window = int(str(rating_window_days))
+            if not 1 <= window <= 60:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors["rating_window_days"] = _("评价期应为1到60天。")
+    if errors:
+        raise ValidationError(errors)
+    row = RateSettings.objects.select_for_update().order_by("pk").first()
+    if row is None:
+        row = RateSettings.objects.create()
+    fields = ["basic_weight", "response_weight", "resolution_weight", "satisfaction_weight"]
+    if window is not None:
+        fields.append("rating_window_days")
+    before = {name: getattr(row, name) for name in fields}
+    row.basic_weight = basic
+    for name, value in weights.items():
+        setattr(row, name, value)
+    if window is not None:
+        row.rating_window_days = window
+    row.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        obj=row,
+        verb="cases.rate_settings_update",
+        before=before,
+        after={name: getattr(row, name) for name in fields},
+    )
+    return row
+
+
+def remind_due_soon_steps(*, now: dt.datetime | None = None) -> int:
+    """临期提醒: tell the handlers of every open step that has entered its near-due window (``near_due_hours``
+    of its deadline rule before ``due_at``) and is not overdue yet. Idempotent: a step is reminded once
+    (``reminded_at``), so running the job twice notifies once. The rating step is the reporter's, not a
+    handler's, and is skipped. Returns the number of steps reminded.
+    """
+    from django.db.models import Max
+
+    from yishi.workdays.models import DeadlineRule
+
+    from .deadlines import DEFAULTS
+
+    now = now or timezone.now()
+    widest = max(
+        DeadlineRule.objects.filter(process=PROCESS).aggregate(h=Max("near_due_hours"))["h"] or 0,
+        max(near for _amount, _unit, near, _note in DEFAULTS.values()),
+    )
+    candidates = (
+        CaseStep.objects.filter(
+            done_at__isnull=True,
+            reminded_at__isnull=True,
+            due_at__gte=now,
+            due_at__lt=now + dt.timedelta(hours=widest),
+        )
+        .exclude(step=Step.RATE)
+        .values_list("pk", flat=True)
+    )
+    reminded = 0
+    for pk in list(candidates[:1000]):
+        with transaction.atomic():
+            step = (
+                CaseStep.objects.select_for_update()
+                .select_related("case", "case__category", "case__level_area", "unit")
+                .get(pk=pk)
+            )
+            if step.reminded_at is not None or step.done_at is not None:
+                continue
+            rule = rule_for(step.step, step.case.category.key)
+            if rule.near_due_at(step.due_at) > now:
+                continue
+            step.reminded_at = now
+            step.save(update_fields=["reminded_at"])
+            handlers = (
+                rules.unit_staff(step.unit) if step.unit else rules.dispatchers_of(step.case.level_area)
+            )
+            _notify(
+                handlers,
+                title=_("临期提醒：%(number)s %(step)s将于%(due)s到期")
+                % {
+                    "number": step.case.number,
+                    "step": step.get_step_display(),
+                    "due": timezone.localtime(step.due_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                case=step.case,
+                verb="case.due_soon",
+            )
+            reminded += 1
+    return reminded

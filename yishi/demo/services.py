@@ -32,10 +32,11 @@ class LoadResult:
     accounts: int = 0
     grants: int = 0
     notices: int = 0
+    cases: int = 0
 
     @property
     def total(self) -> int:
-        return self.areas + self.units + self.people + self.accounts + self.grants + self.notices
+        return self.areas + self.units + self.people + self.accounts + self.grants + self.notices + self.cases
 
 
 def _load_areas(
@@ -117,7 +118,19 @@ def load_demo() -> LoadResult:
     for spec in data.PEOPLE:
         _load_person(spec, areas, units, result)
     result.notices = _load_notices(areas)
+    result.cases = _load_cases(areas, units)
     return result
+
+
+def _load_cases(areas: dict[str, Area], units: dict[str, Unit]) -> int:
+    """The P1 categories, routes and cases (``cases_data``); how many generated is a setting (tests use few)."""
+    from django.conf import settings
+
+    from .cases_data import GENERATED_CASES, load_cases
+
+    return load_cases(
+        areas, units, generated=getattr(settings, "YISHI_DEMO_GENERATED_CASES", GENERATED_CASES)
+    )
 
 
 def _load_notices(areas: dict[str, Area]) -> int:

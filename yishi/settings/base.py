@@ -186,6 +186,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get one stable component name each.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "yishi.cases.workflow.Status",
+        "CaseChannelEnum": "yishi.cases.models.Channel",
+        "UnitKindEnum": "yishi.areas.models.UnitKind",
+        "NoticeKindEnum": "yishi.notices.models.NoticeKind",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

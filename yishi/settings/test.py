@@ -16,3 +16,5 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-media-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-static-"))
 YISHI_SMS_SENDER = "yishi.notifications.sms.LocmemSmsSender"
 ALLOWED_HOSTS = ["*"]
+# The demo loader generates a year of cases; tests that load the demo need only a few.
+YISHI_DEMO_GENERATED_CASES = 20

@@ -30,7 +30,7 @@ def test_stored_fields_and_audit(tree, staff):
     assert a.mime_type == "image/png"  # what yishi checked, not what the client claimed
     assert a.uploaded_by == staff
     assert a.record == tree.hospital
-    event = AuditEvent.objects.get(verb="attachment_add")
+    event = AuditEvent.objects.get(verb="attachment.add")
     assert event.object_id == str(tree.hospital.pk)
     assert event.after["sha256"] == a.sha256
 
@@ -107,4 +107,4 @@ def test_remove_deletes_row_then_file_after_commit(tree, staff, django_capture_o
         attachment_remove(actor=staff, attachment=a)
     assert not Attachment.objects.filter(pk=a.pk).exists()
     assert not storage.exists(name)
-    assert AuditEvent.objects.filter(verb="attachment_remove", object_id=str(tree.hospital.pk)).exists()
+    assert AuditEvent.objects.filter(verb="attachment.remove", object_id=str(tree.hospital.pk)).exists()

@@ -1,4 +1,5 @@
-"""Default deadlines of the case steps; admins change them (and add per-category ones) under 办理时限."""
+"""Default deadlines of the case steps as editable rows; admins change them (and add per-category ones)
+under 办理时限. The values are frozen here as they were; ``cases/deadlines.py`` holds the fallback."""
 
 from django.db import migrations
 

@@ -182,3 +182,12 @@ def test_every_action_has_roles_and_sources():
     assert set(TRANSITIONS) == set(Action.values) == set(ACTION_ROLES)
     assert Unit  # the walk uses real units
     assert Case
+
+
+def test_deleting_the_default_deadline_rules_does_not_break_intake(tree):
+    from yishi.workdays.models import DeadlineRule
+
+    DeadlineRule.objects.filter(process="cases").delete()
+    case = make_case(tree.building)
+    step = case.steps.get(step=Step.ACCEPT)
+    assert step.due_at > case.submitted_at

@@ -1,3 +1,451 @@
-"""Case pages: dashboard. (Owned by the engineer building this audience's pages.)"""
+"""Case pages: the dashboard of rates (响应率, 解决率, 满意率, composite), rankings, Excel exports and the rate
+settings. Staff, street staff, auditors and admins see the areas of their own subtree only; an area out of
+scope is a 404, exactly as a missing one. Rates come from ``cases.rates`` and nowhere else.
+"""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Q, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from yishi.areas.models import LEVEL_ORDER, Area, Level, subtree_q
+from yishi.core import permissions
+from yishi.core.forms import add_service_errors
+from yishi.core.masking import mask_name, mask_phone
+
+from .. import rates, rules, services
+from ..charts import line_chart
+from ..models import Category, RateSettings, Rating
+from ..selectors import case_visible
+from ..workflow import Status
+
+MONTH_CHOICES = [
+    (1, gettext_lazy("近1个月")),
+    (3, gettext_lazy("近3个月")),
+    (6, gettext_lazy("近6个月")),
+    (12, gettext_lazy("近12个月")),
+    (24, gettext_lazy("近24个月")),
+]
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+# The dashboard's area picker lists the levels a ranking makes sense for (not grids and buildings).
+PICKER_LEVELS = [lv for lv in Level.values if LEVEL_ORDER[lv] <= LEVEL_ORDER[Level.COMMUNITY]]
+
+
+class RateFilterForm(forms.Form):
+    """Filters of the dashboard and of the exports: area, period (months ending with a month), category."""
+
+    area = forms.IntegerField(label=gettext_lazy("区域"), required=False, min_value=1)
+    months = forms.TypedChoiceField(
+        label=gettext_lazy("统计期"), choices=MONTH_CHOICES, coerce=int, required=False, empty_value=12
+    )
+    until = forms.CharField(label=gettext_lazy("截至月份"), required=False, max_length=7)
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("类别"),
+        queryset=Category.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("全部类别"),
+        error_messages={"invalid_choice": gettext_lazy("请选择有效的类别。")},
+    )
+
+    def clean_until(self) -> dt.date | None:
+        value = (self.cleaned_data.get("until") or "").strip()
+        if not value:
+            return None
+        match = _MONTH_RE.match(value)
+        if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2100:
+            raise ValidationError(_("请按“年-月”填写，例如 2026-03。"))
+        return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+class LedgerFilterForm(RateFilterForm):
+    """The ledger takes the dashboard's filters plus the case list's status and search; without ``months``
+    it is not limited in time.
+    """
+
+    months = forms.TypedChoiceField(
+        label=gettext_lazy("统计期"), choices=MONTH_CHOICES, coerce=int, required=False, empty_value=None
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部状态")), *Status.choices], required=False
+    )
+    q = forms.CharField(label=gettext_lazy("关键词"), required=False, max_length=100)
+
+
+class RateSettingsForm(forms.Form):
+    basic_weight = forms.DecimalField(label=gettext_lazy("基本满意计入系数"), max_digits=4, decimal_places=2)
+    response_weight = forms.IntegerField(label=gettext_lazy("响应率权重（%）"))
+    resolution_weight = forms.IntegerField(label=gettext_lazy("解决率权重（%）"))
+    satisfaction_weight = forms.IntegerField(label=gettext_lazy("满意率权重（%）"))
+    rating_window_days = forms.IntegerField(label=gettext_lazy("评价期（天）"))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _require_viewer(user) -> None:
+    if not permissions.can(user, permissions.VIEW_CASE_RATES):
+        raise PermissionDenied
+
+
+def _default_area(user) -> Area | None:
+    if permissions.is_superadmin(user):
+        return Area.objects.filter(parent__isnull=True).order_by("path").first()
+    tops = sorted(permissions.areas_where(user, permissions.VIEW_CASE_RATES), key=lambda a: a.path)
+    return tops[0] if tops else None
+
+
+def _chosen_area(user, area_id: int | None) -> Area:
+    """The area asked for, when in the user's scope; a missing or out-of-scope area is a 404."""
+    if area_id is None:
+        area = _default_area(user)
+    else:
+        area = Area.objects.filter(pk=area_id).first()
+    if area is None or not permissions.can(user, permissions.VIEW_CASE_RATES, area):
+        raise Http404
+    return area
+
+
+def _picker_areas(user) -> list[Area]:
+    qs = Area.objects.filter(level__in=PICKER_LEVELS, is_active=True).only("pk", "name", "depth", "path")
+    return list(permissions.scoped(qs, user, permissions.VIEW_CASE_RATES, field="path").order_by("path"))
+
+
+def _filters(form) -> dict:
+    data = form.cleaned_data
+    months = data.get("months")
+    return {
+        "period": rates.Period.ending(data.get("until"), months) if months else None,
+        "category": data.get("category"),
+    }
+
+
+def _query_string(request) -> str:
+    return request.GET.urlencode()
+
+
+def _charts(trend) -> list:
+    labels = [(f"{m.year}-{m.month:02d}", r) for m, r in trend]
+    specs = [
+        ("composite", _("综合得分"), "composite", "composite_display"),
+        ("response", _("响应率"), "response_rate", "response_pct"),
+        ("resolution", _("解决率"), "resolution_rate", "resolution_pct"),
+        ("satisfaction", _("满意率"), "satisfaction_rate", "satisfaction_pct"),
+    ]
+    charts = []
+    for key, title, attr, shown in specs:
+        series = [(label, getattr(r, attr), getattr(r, shown)) for label, r in labels]
+        values = "；".join(f"{label}：{value}" for label, _v, value in series)
+        charts.append(
+            line_chart(
+                key=key,
+                title=_("%(name)s月度趋势") % {"name": title},
+                description=_("各月%(name)s（“—”表示当月无数据）：%(values)s")
+                % {"name": title, "values": values},
+                series=series,
+                suffix="" if key == "composite" else "%",
+            )
+        )
+    return charts
+
+
+def _dashboard_data(area, period, category) -> dict:
+    settings = RateSettings.current()
+    category = rates.category_ids(category)  # once for every breakdown
+    trend = rates.monthly(area=area, period=period, category=category, settings=settings)
+    return {
+        "settings": settings,
+        "summary": rates.total((r for _m, r in trend), settings),
+        "trend": trend,
+        "charts": _charts(trend),
+        "child_ranking": rates.child_ranking(area=area, period=period, category=category, settings=settings),
+        "unit_ranking": rates.unit_ranking(area=area, period=period, category=category, settings=settings),
+        "categories": rates.by_category(area=area, period=period, category=category, settings=settings),
+    }
+
+
+# ---------------------------------------------------------------- pages
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """统计看板: the three rates and the composite over an area subtree and a period, their monthly trend as
+    inline SVG charts (numbers also in tables), the ranking of child areas and of units, and by category.
+    """
+    _require_viewer(request.user)
+    form = RateFilterForm(request.GET)
+    context = {"form": form, "areas": _picker_areas(request.user), "query": _query_string(request)}
+    if not form.is_valid():
+        return render(request, "cases/dash_index.html", context, status=400)
+    filters = _filters(form)
+    area = _chosen_area(request.user, form.cleaned_data.get("area"))
+    context.update(
+        area=area,
+        period=filters["period"],
+        category=filters["category"],
+        can_configure=permissions.can(request.user, permissions.CHANGE_RATE_SETTINGS),
+        **_dashboard_data(area, filters["period"], filters["category"]),
+    )
+    return render(request, "cases/dash_index.html", context)
+
+
+def _xlsx_response(workbook, filename: str) -> FileResponse:
+    # A write-only workbook is written to a temporary file and streamed from there, so memory stays flat.
+    handle = tempfile.TemporaryFile()
+    workbook.save(handle)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _num(value):
+    rounded = rates.rounded(value)
+    return rates.EMPTY if rounded is None else float(rounded)
+
+
+RATE_HEADER = [
+    gettext_lazy("首次联系应办数"),
+    gettext_lazy("按时联系数"),
+    gettext_lazy("响应率（%）"),
+    gettext_lazy("归档数"),
+    gettext_lazy("解决且未重办数"),
+    gettext_lazy("解决率（%）"),
+    gettext_lazy("评价数"),
+    gettext_lazy("满意"),
+    gettext_lazy("基本满意"),
+    gettext_lazy("不满意"),
+    gettext_lazy("满意率（%）"),
+    gettext_lazy("综合得分"),
+]
+
+
+def _rate_cells(r: rates.Rates) -> list:
+    return [
+        r.due,
+        r.met,
+        _num(r.response_rate),
+        r.closed,
+        r.resolved,
+        _num(r.resolution_rate),
+        r.rated,
+        r.satisfied,
+        r.basic,
+        r.unsatisfied,
+        _num(r.satisfaction_rate),
+        _num(r.composite),
+    ]
+
+
+@login_required
+@require_GET
+def dashboard_export(request):
+    """考核指标导出: the dashboard's tables (summary, months, ranking of child areas and of units, categories)
+    as one workbook, in the same filters and scope as the dashboard.
+    """
+    from openpyxl import Workbook
+
+    _require_viewer(request.user)
+    form = RateFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "cases/dash_bad_filters.html", {"form": form}, status=400)
+    filters = _filters(form)
+    area = _chosen_area(request.user, form.cleaned_data.get("area"))
+    period, category = filters["period"], filters["category"]
+    data = _dashboard_data(area, period, category)
+    header = [str(h) for h in RATE_HEADER]
+    settings = data["settings"]
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("汇总"))
+    ws.append([_("区域"), area.name])
+    ws.append([_("统计期"), f"{period.first:%Y-%m} ~ {period.last:%Y-%m}"])
+    ws.append([_("类别"), category.name if category else _("全部类别")])
+    ws.append(
+        [
+            _("权重"),
+            _("响应率%(a)s%%，解决率%(b)s%%，满意率%(c)s%%，基本满意计入系数%(d)s")
+            % {
+                "a": settings.response_weight,
+                "b": settings.resolution_weight,
+                "c": settings.satisfaction_weight,
+                "d": settings.basic_weight,
+            },
+        ]
+    )
+    ws.append([])
+    ws.append([_("名称"), *header])
+    ws.append([area.name, *_rate_cells(data["summary"])])
+
+    ws = wb.create_sheet(_("按月"))
+    ws.append([_("月份"), *header])
+    for month, r in data["trend"]:
+        ws.append([f"{month:%Y-%m}", *_rate_cells(r)])
+
+    for title, rows in ((_("下级区域排名"), data["child_ranking"]), (_("单位排名"), data["unit_ranking"])):
+        ws = wb.create_sheet(title)
+        ws.append([_("名次"), _("名称"), *header])
+        for row in rows:
+            ws.append([row.position or rates.EMPTY, row.entity.name, *_rate_cells(row.rates)])
+
+    ws = wb.create_sheet(_("按类别"))
+    ws.append([_("类别"), *header])
+    for cat, r in data["categories"]:
+        ws.append([cat.name, *_rate_cells(r)])
+    return _xlsx_response(wb, f"rates-{area.pk}-{period.first:%Y%m}-{period.last:%Y%m}.xlsx")
+
+
+LEDGER_HEADER = [
+    gettext_lazy("编号"),
+    gettext_lazy("标题"),
+    gettext_lazy("提交时间"),
+    gettext_lazy("渠道"),
+    gettext_lazy("类别"),
+    gettext_lazy("所在区域"),
+    gettext_lazy("详细地址"),
+    gettext_lazy("状态"),
+    gettext_lazy("办理方式"),
+    gettext_lazy("承办单位"),
+    gettext_lazy("受理时间"),
+    gettext_lazy("首次联系时间"),
+    gettext_lazy("办结时间"),
+    gettext_lazy("答复时间"),
+    gettext_lazy("归档时间"),
+    gettext_lazy("重办次数"),
+    gettext_lazy("评价"),
+    gettext_lazy("反映人"),
+    gettext_lazy("联系电话"),
+]
+
+
+def _local(value):
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+@login_required
+@require_GET
+def ledger(request):
+    """诉求台账导出: the cases the user may see, in the filters of the case list or the dashboard (area, period
+    of submission, category, status, keywords), one row per case. The reporter's name and phone are masked
+    unless the viewer may see the contact data of that case. Streams rows with ``iterator()``.
+    """
+    from openpyxl import Workbook
+
+    form = LedgerFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "cases/dash_bad_filters.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    qs = case_visible(request.user)
+    if data.get("area"):
+        area = Area.objects.filter(pk=data["area"]).first()
+        if area is None or not permissions.can(request.user, permissions.VIEW_AREA, area):
+            raise Http404
+        qs = qs.filter(subtree_q(area.path, "area_path"))
+    if data.get("months"):
+        period = rates.Period.ending(data.get("until"), data["months"])
+        qs = qs.filter(submitted_at__gte=period.start, submitted_at__lt=period.end)
+    if data.get("category"):
+        qs = qs.filter(category_id__in=rates.category_ids(data["category"]))
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("q"):
+        q = data["q"].strip()
+        qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q) | Q(number=q))
+    latest_rating = Rating.objects.filter(case=OuterRef("pk"), source_case=OuterRef("pk")).order_by("-round")
+    qs = (
+        qs.select_related("category", "area", "handler_unit")
+        .annotate(rating_value=Subquery(latest_rating.values("value")[:1]))
+        .order_by("-submitted_at", "-id")
+    )
+    rating_labels = dict(Rating._meta.get_field("value").choices)
+    user = request.user
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("诉求台账"))
+    ws.append([str(h) for h in LEDGER_HEADER])
+    for case in qs.iterator(chunk_size=2000):
+        contact = rules.can_see_contact(user, case)
+        name = case.reporter_name if contact else mask_name(case.reporter_name)
+        phone = case.reporter_phone if contact else mask_phone(case.reporter_phone)
+        ws.append(
+            [
+                case.number,
+                case.title,
+                _local(case.submitted_at),
+                case.get_channel_display(),
+                case.category.name,
+                case.area.name,
+                case.address,
+                case.get_status_display(),
+                case.get_handling_mode_display() if case.handling_mode else "",
+                case.handler_unit.name if case.handler_unit else "",
+                _local(case.accepted_at),
+                _local(case.first_contact_at),
+                _local(case.resolved_at),
+                _local(case.replied_at),
+                _local(case.closed_at),
+                case.reopen_count,
+                str(rating_labels.get(case.rating_value, "")) if case.rating_value else "",
+                _("匿名") if case.is_anonymous else name,
+                "" if case.is_anonymous else phone,
+            ]
+        )
+    return _xlsx_response(wb, f"ledger-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rate_settings(request):
+    """考核设置: admins change the weights of the composite score and of 基本满意 (see ``cases.rates``)."""
+    if not permissions.can(request.user, permissions.CHANGE_RATE_SETTINGS):
+        raise PermissionDenied
+    current = RateSettings.current()
+    initial = {
+        name: getattr(current, name)
+        for name in (
+            "basic_weight",
+            "response_weight",
+            "resolution_weight",
+            "satisfaction_weight",
+            "rating_window_days",
+        )
+    }
+    status = 200
+    form = RateSettingsForm(initial=initial)
+    if request.method == "POST":
+        form = RateSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.rate_settings_update(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("考核设置已保存。"))
+                return redirect("cases:rate_settings")
+        status = 400
+    return render(request, "cases/dash_settings.html", {"form": form}, status=status)
+
+
+urlpatterns = [
+    path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard_export, name="dashboard_export"),
+    path("dashboard/settings/", rate_settings, name="rate_settings"),
+    path("ledger.xlsx", ledger, name="ledger"),
+]

@@ -1,23 +1,661 @@
-"""Case pages for those who handle cases: lists, the case page with its actions, deadlines, supervision."""
+"""Case pages for those who handle cases: lists, the case page with its actions, deadlines, supervision.
 
+The case page shows only the actions the user may take now: the workflow's allowed actions from the case's
+status, filtered by ``rules.holds``; plus the steps that are not changes of status (first contact, a part's
+acknowledgement, extensions, the joint meeting's minutes, publishing). Each action is a small form posting to
+``act``, which calls one service; htmx swaps the case body in place, a plain POST redirects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404
-from django.shortcuts import render
-from django.urls import path
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from ..models import Case
-from ..selectors import case_get
+from yishi.accounts.models import Role
+from yishi.areas.models import LEVEL_ORDER, Level
+from yishi.audit.selectors import timeline_for
+from yishi.core import permissions
+from yishi.core.forms import add_service_errors
+from yishi.core.masking import mask_name, mask_phone
+
+from .. import rules, services
+from .. import staff_forms as f
+from ..models import Case, CasePart, CaseStep, Extension, HandlingMode, Step
+from ..selectors import case_get, case_list, case_visible, joint_meetings, similar_open_cases, steps_due
+from ..workflow import HANDLING_STATUSES, Action, Status, allowed_actions
+
+PAGE_SIZE = 20
+DUE_SOON_HOURS = 24
+
+# ---------------------------------------------------------------- deadline flags
+
+
+def flag_of(due_at, done_at, now) -> str:
+    """'done', 'late' (done after the deadline), 'overdue', 'due_soon' or '' for a deadline."""
+    if done_at is not None:
+        return "done" if done_at <= due_at else "late"
+    if due_at < now:
+        return "overdue"
+    if due_at < now + dt.timedelta(hours=DUE_SOON_HOURS):
+        return "due_soon"
+    return ""
+
+
+def _next_deadlines(cases: list[Case]) -> dict[int, CaseStep]:
+    """The earliest open deadline of each case on the page (one query)."""
+    rows = (
+        CaseStep.objects.filter(case_id__in=[c.pk for c in cases], done_at__isnull=True)
+        .exclude(step=Step.RATE)
+        .order_by("due_at")
+    )
+    first: dict[int, CaseStep] = {}
+    for row in rows:
+        first.setdefault(row.case_id, row)
+    return first
+
+
+def _parse_before(value: str):
+    at, sep, pk = (value or "").rpartition("_")
+    if not sep:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(at)
+        return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), int(pk)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- lists
+
+
+@login_required
+def case_list_view(request):
+    """诉求列表: the cases visible to the user, newest first, filtered, by keyset (``?before=<iso>_<id>``)."""
+    form = f.CaseFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases = case_list(
+        user=request.user,
+        status=filters.get("status", ""),
+        open_only=bool(filters.get("open")),
+        area=filters.get("area"),
+        category=filters.get("category"),
+        q=(filters.get("q") or "").strip(),
+        before=_parse_before(request.GET.get("before", "")),
+        limit=PAGE_SIZE + 1,
+    )
+    has_next = len(cases) > PAGE_SIZE
+    cases = cases[:PAGE_SIZE]
+    now = timezone.now()
+    deadlines = _next_deadlines(cases)
+    rows = []
+    for case in cases:
+        step = deadlines.get(case.pk)
+        rows.append({"case": case, "step": step, "flag": flag_of(step.due_at, None, now) if step else ""})
+    next_query = ""
+    if has_next:
+        query = request.GET.copy()
+        query["before"] = f"{cases[-1].submitted_at.isoformat()}_{cases[-1].pk}"
+        next_query = query.urlencode()
+    status = 200 if not form.is_bound or form.is_valid() else 400
+    return render(
+        request,
+        "cases/staff_list.html",
+        {"form": form, "rows": rows, "next_query": next_query, "can_record": _can_record(request.user)},
+        status=status,
+    )
+
+
+def _group(steps, key: Callable) -> list[tuple[str, int, int]]:
+    """(name, overdue, due soon) per group, most overdue first."""
+    counts: dict[str, list[int]] = {}
+    for step, flag in steps:
+        counts.setdefault(key(step), [0, 0])[0 if flag == "overdue" else 1] += 1
+    return sorted(((k, v[0], v[1]) for k, v in counts.items()), key=lambda r: (-r[1], -r[2], r[0]))
+
+
+@login_required
+def deadlines(request):
+    """临期与超期: due-soon and overdue deadlines in the user's scope, per area and per unit, with the
+    supervision mark the overdue job sets (督办)."""
+    now = timezone.now()
+    related = ("case__area", "case__handler_unit")
+    overdue = list(
+        steps_due(user=request.user, overdue=True, now=now)
+        .exclude(step=Step.RATE)
+        .select_related(*related)[:200]
+    )
+    due_soon = list(
+        steps_due(user=request.user, within_hours=DUE_SOON_HOURS, now=now)
+        .exclude(step=Step.RATE)
+        .select_related(*related)[:200]
+    )
+    flagged = [(s, "overdue") for s in overdue] + [(s, "due_soon") for s in due_soon]
+
+    def unit_name(step):
+        unit = step.unit or step.case.handler_unit
+        return unit.name if unit else _("（社区/街道自办）")
+
+    supervisor = bool(permissions.roles_of(request.user) & rules.SUPERVISORS) or permissions.is_superadmin(
+        request.user
+    )
+    return render(
+        request,
+        "cases/staff_deadlines.html",
+        {
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "by_area": _group(flagged, lambda s: s.case.area.name),
+            "by_unit": _group(flagged, unit_name),
+            "is_supervisor": supervisor,
+        },
+    )
+
+
+def _dept_units(user) -> list[int]:
+    return [
+        g.unit_id
+        for g in permissions.active_grants(user)
+        if g.role == Role.DEPARTMENT_STAFF and g.unit_id is not None
+    ]
+
+
+@login_required
+def pool(request):
+    """认领池: pooled cases a department of the user may claim."""
+    if not _dept_units(request.user) and not permissions.is_superadmin(request.user):
+        raise Http404
+    cases = case_list(user=request.user, status=Status.IN_POOL, limit=100)
+    cases = [c for c in cases if rules.holds(request.user, c, Action.CLAIM)]
+    return render(request, "cases/staff_pool.html", {"cases": cases})
+
+
+@login_required
+def parts(request):
+    """部门分工: the whistled parts sent to the user's department(s), to acknowledge and finish."""
+    units = _dept_units(request.user)
+    if not units and not permissions.is_superadmin(request.user):
+        raise Http404
+    rows = list(
+        CasePart.objects.filter(unit_id__in=units, case__is_open=True)
+        .exclude(status=CasePart.PartStatus.DONE)
+        .select_related("case", "case__area", "unit")
+        .order_by("acknowledge_due")[:200]
+    )
+    now = timezone.now()
+    entries = [
+        {
+            "part": p,
+            "flag": flag_of(p.acknowledge_due, p.acknowledged_at, now),
+            "form": f.FinishForm(prefix=f"finish-{p.pk}")
+            if p.status == CasePart.PartStatus.ACKNOWLEDGED
+            else None,
+        }
+        for p in rows
+    ]
+    return render(request, "cases/staff_parts.html", {"entries": entries})
+
+
+# ---------------------------------------------------------------- intake of offline channels
+
+
+def _can_record(user) -> bool:
+    return permissions.is_superadmin(user) or any(
+        g.role in rules.RECORDERS for g in permissions.active_grants(user)
+    )
+
+
+@login_required
+def record(request):
+    """登记诉求: staff, grid workers, building stewards and deputies record a case from an offline channel.
+
+    Similar open cases are shown first; the recorder confirms to save anyway (or goes to merge it there).
+    """
+    if not _can_record(request.user):
+        raise Http404
+    form = f.RecordForm(request.POST or None, user=request.user)
+    similar = []
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            similar = similar_open_cases(
+                user=request.user,
+                area=data["area"],
+                category=data["category"],
+                text=data["title"] + data["text"],
+            )
+            if similar and not data["confirmed"]:
+                form.data = form.data.copy()
+                form.data["confirmed"] = "True"
+                status = 200
+            else:
+                try:
+                    case = services.case_submit(
+                        actor=request.user,
+                        area=data["area"],
+                        category=data["category"],
+                        title=data["title"],
+                        text=data["text"],
+                        channel=data["channel"],
+                        reporter_name=data["reporter_name"],
+                        reporter_phone=data["reporter_phone"],
+                        address=data["address"],
+                        urgency=data["urgency"],
+                        parties=data["parties"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("已登记诉求 %(number)s。") % {"number": case.number})
+                    return redirect("cases:detail", number=case.number)
+    return render(request, "cases/staff_record.html", {"form": form, "similar": similar}, status=status)
+
+
+# ---------------------------------------------------------------- the case page and its actions
+
+
+@dataclass
+class Entry:
+    """One action the user may take on the case now, with its form."""
+
+    name: str
+    label: str
+    form: forms.Form
+    key: str = ""
+    object_id: int | None = None
+
+    @property
+    def dom_key(self) -> str:
+        return self.key or self.name
+
+
+def _form_for(name: str, case: Case, data=None, *, obj=None, steps=()) -> forms.Form:
+    """The form of action ``name`` (bound to ``data`` when posted). ``obj`` is the part, extension or meeting
+    a per-object action is about."""
+    prefix = f"{name}-{obj.pk}" if obj is not None else name
+    initial = {"category": case.category_id} if name == Action.ACCEPT else {}
+    kwargs: dict = {"prefix": prefix, "initial": initial}
+    form_class = FORMS[name]
+    if form_class in (f.JointForm, f.AssignForm, f.WhistleForm):
+        kwargs["case"] = case
+    if form_class is f.ExtensionRequestForm:
+        kwargs["steps"] = steps
+    return form_class(data, **kwargs)
+
+
+FORMS: dict[str, type[forms.Form]] = {
+    Action.ACCEPT: f.AcceptForm,
+    Action.REJECT: f.ReasonForm,
+    Action.MERGE: f.MergeForm,
+    "contact": f.ContactForm,
+    Action.HANDLE_SELF: f.NoteForm,
+    Action.JOINT: f.JointForm,
+    Action.ASSIGN: f.AssignForm,
+    Action.POOL: f.NoteForm,
+    Action.CLAIM: f.EmptyForm,
+    Action.WHISTLE: f.WhistleForm,
+    "acknowledge": f.PartForm,
+    "finish": f.FinishForm,
+    Action.REFER_COUNCIL: f.RequiredNoteForm,
+    Action.REFER_MEDIATION: f.RequiredNoteForm,
+    Action.SUGGEST: f.RequiredNoteForm,
+    Action.ESCALATE: f.ReasonForm,
+    Action.RETURN: f.ReasonForm,
+    Action.RESOLVE: f.ResolveForm,
+    Action.REPLY: f.ReplyForm,
+    "extension_request": f.ExtensionRequestForm,
+    "extension_decide": f.ExtensionDecideForm,
+    Action.CLOSE: f.CloseForm,
+    "publish": f.EmptyForm,
+    "meeting_record": f.MeetingRecordForm,
+}
+EXTRA_LABELS = {
+    "contact": gettext_lazy("记录首次联系"),
+    "acknowledge": gettext_lazy("报到"),
+    "finish": gettext_lazy("完成分工"),
+    "extension_request": gettext_lazy("申请延期"),
+    "extension_decide": gettext_lazy("审批延期"),
+    "publish": gettext_lazy("公示办理结果"),
+    "meeting_record": gettext_lazy("记录联合办理会议纪要"),
+}
+# Transitions offered on the page, in the order a handler meets them. Rating belongs to the reporter,
+# PARTS_DONE follows the last part and CLOSE_UNRATED is the job's.
+PAGE_TRANSITIONS = [
+    Action.ACCEPT,
+    Action.REJECT,
+    Action.MERGE,
+    Action.HANDLE_SELF,
+    Action.JOINT,
+    Action.ASSIGN,
+    Action.POOL,
+    Action.CLAIM,
+    Action.WHISTLE,
+    Action.REFER_COUNCIL,
+    Action.REFER_MEDIATION,
+    Action.SUGGEST,
+    Action.ESCALATE,
+    Action.RETURN,
+    Action.RESOLVE,
+    Action.REPLY,
+    Action.CLOSE,
+]
+STREET_LEVELS = (Level.STREET, Level.DISTRICT)
+CONTACT_STATUSES = HANDLING_STATUSES | {Status.ACCEPTED, Status.IN_POOL}
+
+
+def _label(name: str) -> str:
+    return str(EXTRA_LABELS[name]) if name in EXTRA_LABELS else str(Action(name).label)
+
+
+def _fits(case: Case, action: str, held_meeting: bool) -> bool:
+    """What the service would refuse anyway, hidden from the page: street-only modes at community level, an
+    escalation past the district, a return with no unit, resolving a joint case before its meeting is held."""
+    if action in (Action.POOL, Action.WHISTLE):
+        return case.level_area.level in STREET_LEVELS
+    if action == Action.ESCALATE:
+        parent_level = _parent_level(case)
+        return parent_level is not None and LEVEL_ORDER[parent_level] >= LEVEL_ORDER[Level.DISTRICT]
+    if action == Action.RETURN:
+        return case.handler_unit_id is not None
+    if action == Action.RESOLVE and case.handling_mode == HandlingMode.JOINT:
+        return held_meeting
+    return True
+
+
+def _parent_level(case: Case):
+    if case.level_area.parent_id is None:
+        return None
+    return case.level_area.parent.level
+
+
+def available_actions(user, case: Case, *, parts=(), extensions=(), meetings=(), steps=()) -> list[Entry]:
+    """Every action ``user`` may take on ``case`` now, each with an unbound form."""
+    held = any(m.status == "held" for m in meetings)
+    allowed = allowed_actions(case.status)
+    entries = []
+    for action in PAGE_TRANSITIONS:
+        if action in allowed and _fits(case, action, held) and rules.holds(user, case, action):
+            entries.append(Entry(action, _label(action), _form_for(action, case)))
+    handler = case.is_open and rules.holds(user, case, Action.RESOLVE)
+    if handler and case.first_contact_at is None and case.status in CONTACT_STATUSES:
+        entries.append(Entry("contact", _label("contact"), _form_for("contact", case)))
+    for part in parts:
+        if case.status != Status.WHISTLED or not rules.is_unit_staff(user, part.unit):
+            continue
+        if part.status == CasePart.PartStatus.SUMMONED:
+            name = "acknowledge"
+        elif part.status == CasePart.PartStatus.ACKNOWLEDGED:
+            name = "finish"
+        else:
+            continue
+        label = f"{_label(name)}：{part.unit.name}"
+        entries.append(Entry(name, label, _form_for(name, case, obj=part), f"{name}-{part.pk}", part.pk))
+    pending_steps = {e.step_id for e in extensions if e.decision == Extension.Decision.PENDING}
+    open_steps = [
+        s
+        for s in steps
+        if s.done_at is None
+        and s.round == case.reopen_count
+        and s.step != Step.RATE
+        and s.pk not in pending_steps
+    ]
+    if handler and open_steps and case.status in CONTACT_STATUSES:
+        entries.append(
+            Entry(
+                "extension_request",
+                _label("extension_request"),
+                _form_for("extension_request", case, steps=open_steps),
+            )
+        )
+    dispatcher = rules.is_dispatcher(user, case)
+    for ext in extensions:
+        if dispatcher and ext.decision == Extension.Decision.PENDING:
+            name = "extension_decide"
+            label = f"{_label(name)}：{ext.step.get_step_display()} +{ext.requested_days}"
+            entries.append(Entry(name, label, _form_for(name, case, obj=ext), f"{name}-{ext.pk}", ext.pk))
+    for meeting in meetings:
+        if dispatcher and meeting.status == "planned":
+            name = "meeting_record"
+            entries.append(
+                Entry(
+                    name, _label(name), _form_for(name, case, obj=meeting), f"{name}-{meeting.pk}", meeting.pk
+                )
+            )
+    if case.status in (Status.RESOLVED, Status.REPLIED, Status.CLOSED) and _may_publish(user, case):
+        entries.append(Entry("publish", _label("publish"), _form_for("publish", case)))
+    return entries
+
+
+def _may_publish(user, case: Case) -> bool:
+    from yishi.notices.models import Notice, NoticeStatus
+
+    community = services.ancestor_at(case.area, Level.COMMUNITY) or case.area
+    if not permissions.can(user, permissions.CHANGE_NOTICE, community):
+        return False
+    return not Notice.objects.filter(
+        source_type=ContentType.objects.get_for_model(Case),
+        source_id=str(case.pk),
+        status=NoticeStatus.PUBLISHED,
+    ).exists()
+
+
+def _get_case(user, number: str) -> Case:
+    try:
+        return case_get(user=user, number=number)
+    except Case.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
+    user = request.user
+    now = timezone.now()
+    steps = list(case.steps.select_related("unit").order_by("round", "due_at"))
+    parts = list(case.parts.select_related("unit", "acknowledged_by").order_by("pk"))
+    extensions = list(case.extensions.select_related("step", "requested_by", "decided_by").order_by("pk"))
+    meetings = list(joint_meetings(case).prefetch_related("participants__unit", "participants__person"))
+    entries = available_actions(
+        user, case, parts=parts, extensions=extensions, meetings=meetings, steps=steps
+    )
+    stray_errors = None
+    if bound is not None:
+        for i, entry in enumerate(entries):
+            if entry.dom_key == bound.dom_key:
+                entries[i] = bound
+                break
+        else:
+            stray_errors = bound.form
+    if any(e.name == Action.MERGE for e in entries):
+        similar = similar_open_cases(
+            user=user,
+            area=case.area,
+            category=case.category,
+            text=case.title + case.text,
+            latitude=case.latitude,
+            longitude=case.longitude,
+            exclude_pk=case.pk,
+        )
+    else:
+        similar = []
+    see_contact = rules.can_see_contact(user, case)
+    name = case.reporter.name if case.reporter_id and not case.reporter_name else case.reporter_name
+    phone = case.reporter.phone if case.reporter_id and not case.reporter_phone else case.reporter_phone
+    return {
+        "case": case,
+        "reporter_name": name if see_contact else mask_name(name),
+        "reporter_phone": phone if see_contact else mask_phone(phone),
+        "contact_masked": not see_contact,
+        "steps": [{"step": s, "flag": flag_of(s.due_at, s.done_at, now)} for s in steps],
+        "parts": [{"part": p, "flag": flag_of(p.acknowledge_due, p.acknowledged_at, now)} for p in parts],
+        "replies": list(case.replies.select_related("replied_by").order_by("replied_at")),
+        "ratings": list(case.ratings.select_related("source_case").order_by("rated_at")),
+        "extensions": extensions,
+        "meetings": meetings,
+        "merged_cases": list(case.merged_cases.only("number", "title")),
+        "entries": entries,
+        "stray_errors": stray_errors,
+        "similar": similar,
+        "events": timeline_for(case),
+    }
 
 
 @login_required
 def detail(request, number: str):
+    """诉求详情: everything about the case, and only the actions the user may take now."""
+    case = _get_case(request.user, number)
+    return render(request, "cases/detail.html", _case_context(request, case))
+
+
+PER_OBJECT = {"acknowledge", "finish", "extension_decide", "meeting_record"}
+
+
+def _object_for(name: str, case: Case, object_id: str):
+    """The part, extension or meeting a per-object action names (posted as ``object``), within this case."""
+    if name not in PER_OBJECT:
+        return None
+    if name in ("acknowledge", "finish"):
+        qs = case.parts.select_related("unit")
+    elif name == "extension_decide":
+        qs = case.extensions.all()
+    else:
+        qs = joint_meetings(case)
     try:
-        case = case_get(user=request.user, number=number)
-    except Case.DoesNotExist as exc:
+        return qs.get(pk=int(object_id))
+    except (ValueError, TypeError, ObjectDoesNotExist) as exc:
         raise Http404 from exc
-    return render(request, "cases/detail.html", {"case": case})
+
+
+def _run(name: str, user, case: Case, form: forms.Form, obj):
+    """Call the one service of action ``name`` with the form's cleaned data."""
+    d = form.cleaned_data
+    if name == Action.ACCEPT:
+        return services.case_accept(actor=user, case=case, category=d.get("category"), note=d.get("note", ""))
+    if name == Action.REJECT:
+        return services.case_reject(actor=user, case=case, reason=d["reason"])
+    if name == Action.MERGE:
+        try:
+            into = case_get(user=user, number=d["into"].strip())
+        except Case.DoesNotExist as exc:
+            raise ValidationError({"into": _("找不到该编号的诉求。")}) from exc
+        return services.case_merge(actor=user, case=case, into=into)
+    if name == "contact":
+        return services.case_contact(actor=user, case=case, note=d["note"])
+    if name == Action.HANDLE_SELF:
+        return services.case_handle_self(actor=user, case=case, note=d.get("note", ""))
+    if name == Action.JOINT:
+        return services.case_joint(
+            actor=user,
+            case=case,
+            scheduled_at=d["scheduled_at"],
+            location=d["location"],
+            participants=form.participants(),
+        )
+    if name == Action.ASSIGN:
+        return services.case_assign(actor=user, case=case, unit=d["unit"], note=d.get("note", ""))
+    if name == Action.POOL:
+        return services.case_pool(actor=user, case=case, note=d.get("note", ""))
+    if name == Action.CLAIM:
+        return services.case_claim(actor=user, case=case)
+    if name == Action.WHISTLE:
+        return services.case_whistle(actor=user, case=case, parts=form.parts())
+    if name == "acknowledge":
+        return services.part_acknowledge(actor=user, part=obj)
+    if name == "finish":
+        return services.part_finish(actor=user, part=obj, result=d["result"])
+    if name == Action.REFER_COUNCIL:
+        return services.case_refer_council(actor=user, case=case, note=d["note"])
+    if name == Action.REFER_MEDIATION:
+        return services.case_refer_mediation(actor=user, case=case, note=d["note"])
+    if name == Action.SUGGEST:
+        return services.case_suggest(actor=user, case=case, note=d["note"])
+    if name == Action.ESCALATE:
+        return services.case_escalate(actor=user, case=case, reason=d["reason"])
+    if name == Action.RETURN:
+        return services.case_return(actor=user, case=case, reason=d["reason"])
+    if name == Action.RESOLVE:
+        return services.case_resolve(actor=user, case=case, result=d["result"])
+    if name == Action.REPLY:
+        return services.case_reply(actor=user, case=case, channel=d["channel"], text=d["text"])
+    if name == "extension_request":
+        return services.extension_request(
+            actor=user, case=case, step=d["step"], days=d["days"], reason=d["reason"]
+        )
+    if name == "extension_decide":
+        return services.extension_decide(
+            actor=user, extension=obj, approve=d["decision"] == "approve", note=d.get("note", "")
+        )
+    if name == Action.CLOSE:
+        return services.case_close(actor=user, case=case, conclusion=d["conclusion"])
+    if name == "publish":
+        return services.case_publish(actor=user, case=case)
+    if name == "meeting_record":
+        return services.case_joint_record(
+            actor=user, case=case, meeting=obj, minutes=d["minutes"], outcome=d["outcome"]
+        )
+    raise Http404
+
+
+@login_required
+@require_POST
+def act(request, number: str, action: str):
+    """Take one action on the case: parse its form, call its service; errors go back beside their fields
+    with status 400 (htmx swaps the case body; a plain POST re-renders the page)."""
+    if action not in FORMS:
+        raise Http404
+    case = _get_case(request.user, number)
+    steps = list(case.steps.filter(done_at__isnull=True)) if action == "extension_request" else ()
+    obj = _object_for(action, case, request.POST.get("object", ""))
+    form = _form_for(action, case, request.POST, obj=obj, steps=steps)
+    key = f"{action}-{obj.pk}" if obj is not None else ""
+    if form.is_valid():
+        try:
+            _run(action, request.user, case, form, obj)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _after_action(request, case, action)
+    bound = Entry(action, _label(action), form, key, obj.pk if obj is not None else None)
+    case = _get_case(request.user, number)
+    template = "cases/staff_case_body.html" if request.htmx else "cases/detail.html"
+    return render(request, template, _case_context(request, case, bound=bound), status=400)
+
+
+def _after_action(request, case: Case, action: str):
+    still_visible = case_visible(request.user).filter(pk=case.pk).exists()
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target.startswith("/"):
+        target = reverse("cases:detail", args=[case.number]) if still_visible else reverse("cases:list")
+    if request.htmx:
+        if still_visible and target == reverse("cases:detail", args=[case.number]):
+            fresh = _get_case(request.user, case.number)
+            return render(request, "cases/staff_case_body.html", _case_context(request, fresh))
+        return HttpResponseClientRedirect(target)
+    messages.success(request, _("已完成：%(action)s") % {"action": _label(action)})
+    return redirect(target)
 
 
 urlpatterns = [
+    path("", case_list_view, name="list"),
+    path("deadlines/", deadlines, name="deadlines"),
+    path("pool/", pool, name="pool"),
+    path("parts/", parts, name="parts"),
+    path("new/", record, name="record"),
+    path("<str:number>/act/<str:action>/", act, name="act"),
     path("<str:number>/", detail, name="detail"),
 ]

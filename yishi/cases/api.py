@@ -1,0 +1,682 @@
+"""REST API of the case process (P1): ``/api/v1/cases/``, ``/case-extensions/``, ``/case-parts/``,
+``/case-categories/``.
+
+Serializers only shape input; every write is one call of a ``cases.services`` function, the same the pages
+call. Service errors become 400 field errors through ``yishi.core.api.exception_handler``; a case out of the
+user's scope is a 404 like a missing one; a role that may not take the step is a 403. The reporter's contact
+data is masked unless ``rules.can_see_contact``.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import permissions as drf_permissions
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from yishi.accounts.models import Person
+from yishi.areas.models import Area, Unit
+from yishi.core.api import CursorPagination
+from yishi.core.masking import mask_name, mask_phone
+
+from . import rules, selectors, services
+from .models import (
+    Case,
+    CasePart,
+    CaseReply,
+    CaseStep,
+    Category,
+    Channel,
+    Extension,
+    RatingValue,
+    ReplyChannel,
+    Step,
+    Urgency,
+)
+from .workflow import Status
+
+# Channels a client of the API may name: "api" for residents and anonymous clients, the offline channels for
+# those who record them (the service checks the recorder's scope). The opinion box and Open311 have their own
+# front doors.
+API_CHANNELS = [c for c in Channel.choices if c[0] not in (Channel.OPINION_BOX, Channel.OPEN311)]
+
+
+class CasePagination(CursorPagination):
+    """Keyset pages, newest first: the index (area_path, -submitted_at, -id) serves every page alike."""
+
+    ordering = ("-submitted_at", "-id")
+
+
+# ---------------------------------------------------------------- output
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case as a list row. Contact data masked unless the user handles the case or reported it."""
+
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    category_name = serializers.CharField(source="category.name", read_only=True)
+    area_name = serializers.CharField(source="area.name", read_only=True)
+    handler_unit_name = serializers.SerializerMethodField()
+    reporter_name = serializers.SerializerMethodField()
+    reporter_phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "title",
+            "status",
+            "status_label",
+            "is_open",
+            "category",
+            "category_name",
+            "area",
+            "area_name",
+            "address",
+            "channel",
+            "urgency",
+            "handling_mode",
+            "handler_unit",
+            "handler_unit_name",
+            "is_anonymous",
+            "reporter_name",
+            "reporter_phone",
+            "is_supervised",
+            "reopen_count",
+            "escalation_count",
+            "submitted_at",
+            "accepted_at",
+            "resolved_at",
+            "replied_at",
+            "closed_at",
+        ]
+        read_only_fields = fields
+
+    def _sees_contact(self, case: Case) -> bool:
+        request = self.context.get("request")
+        return request is not None and rules.can_see_contact(request.user, case)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_handler_unit_name(self, case: Case) -> str | None:
+        return case.handler_unit.name if case.handler_unit_id else None
+
+    def get_reporter_name(self, case: Case) -> str:
+        return case.reporter_name if self._sees_contact(case) else mask_name(case.reporter_name)
+
+    def get_reporter_phone(self, case: Case) -> str:
+        return case.reporter_phone if self._sees_contact(case) else mask_phone(case.reporter_phone)
+
+
+class CasePartSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = CasePart
+        fields = [
+            "id",
+            "case",
+            "unit",
+            "unit_name",
+            "task",
+            "status",
+            "acknowledge_due",
+            "acknowledged_at",
+            "done_at",
+            "result",
+        ]
+        read_only_fields = fields
+
+
+class CaseReplySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseReply
+        fields = ["id", "channel", "text", "replied_at"]
+        read_only_fields = fields
+
+
+class CaseStepSerializer(serializers.ModelSerializer):
+    met = serializers.BooleanField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = CaseStep
+        fields = ["id", "step", "round", "unit", "due_at", "done_at", "supervised_at", "met"]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    step = serializers.CharField(source="step.step", read_only=True)
+
+    class Meta:
+        model = Extension
+        fields = [
+            "id",
+            "case",
+            "step",
+            "reason",
+            "requested_days",
+            "requested_at",
+            "decision",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+
+class RouteSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    unit = serializers.IntegerField(allow_null=True)
+    unit_name = serializers.CharField(allow_null=True)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    """One case with its parts, replies and deadlines, and the category's route as a suggestion."""
+
+    level_area = serializers.PrimaryKeyRelatedField(read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    parts = CasePartSerializer(many=True, read_only=True)
+    replies = CaseReplySerializer(many=True, read_only=True)
+    steps = CaseStepSerializer(many=True, read_only=True)
+    suggested_route = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "text",
+            "latitude",
+            "longitude",
+            "parties",
+            "level_area",
+            "merged_into",
+            "reject_reason",
+            "first_contact_at",
+            "parts",
+            "replies",
+            "steps",
+            "suggested_route",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RouteSerializer)
+    def get_suggested_route(self, case: Case) -> dict:
+        level, unit = selectors.route_for(case)
+        return {
+            "level": str(level),
+            "unit": unit.pk if unit else None,
+            "unit_name": unit.name if unit else None,
+        }
+
+
+class CaseCreatedSerializer(CaseDetailSerializer):
+    """The new case, with the secret tracking token the reporter keeps to follow and rate it."""
+
+    tracking_token = serializers.CharField(read_only=True)
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "tracking_token"]
+        read_only_fields = fields
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "key", "name", "description", "parent", "order"]
+        read_only_fields = fields
+
+
+class RatingOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    value = serializers.CharField()
+    comment = serializers.CharField()
+    round = serializers.IntegerField()
+    case = serializers.CharField(source="case.number")
+    case_status = serializers.CharField(source="case.status")
+
+
+class JointOutSerializer(CaseDetailSerializer):
+    meeting = serializers.IntegerField(read_only=True)
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "meeting"]
+        read_only_fields = fields
+
+
+class PublishedOutSerializer(CaseDetailSerializer):
+    notice = serializers.IntegerField(read_only=True)
+
+    class Meta(CaseDetailSerializer.Meta):
+        fields = [*CaseDetailSerializer.Meta.fields, "notice"]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------- input
+
+
+class CaseSubmitSerializer(serializers.Serializer):
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
+    category = serializers.SlugRelatedField(slug_field="key", queryset=Category.objects.all())
+    title = serializers.CharField(allow_blank=True, max_length=200)
+    text = serializers.CharField(allow_blank=True, max_length=8000)
+    channel = serializers.ChoiceField(choices=API_CHANNELS, default=Channel.API)
+    reporter_name = serializers.CharField(allow_blank=True, required=False, default="", max_length=50)
+    reporter_phone = serializers.CharField(allow_blank=True, required=False, default="", max_length=20)
+    is_anonymous = serializers.BooleanField(required=False, default=False)
+    address = serializers.CharField(allow_blank=True, required=False, default="", max_length=255)
+    latitude = serializers.CharField(allow_blank=True, required=False, default="", max_length=20)
+    longitude = serializers.CharField(allow_blank=True, required=False, default="", max_length=20)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    parties = serializers.CharField(allow_blank=True, required=False, default="", max_length=255)
+
+
+class CaseFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    open = serializers.BooleanField(required=False, allow_null=True, default=None)
+    area = serializers.IntegerField(required=False, min_value=1)
+    category = serializers.CharField(required=False, max_length=40)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+class RequiredNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class ResultSerializer(serializers.Serializer):
+    result = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class AcceptSerializer(NoteSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="key", queryset=Category.objects.all(), required=False, allow_null=True, default=None
+    )
+
+
+class MergeSerializer(NoteSerializer):
+    into = serializers.CharField(max_length=32, help_text="要合并到的诉求编号")
+
+
+class UnitSerializer(NoteSerializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+
+
+class ParticipantSerializer(serializers.Serializer):
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, default=None
+    )
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, allow_null=True, default=None
+    )
+    capacity = serializers.CharField(allow_blank=True, required=False, default="", max_length=60)
+
+
+class JointSerializer(serializers.Serializer):
+    scheduled_at = serializers.DateTimeField()
+    location = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
+    participants = ParticipantSerializer(many=True)
+
+
+class WhistlePartSerializer(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+    task = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class WhistleSerializer(serializers.Serializer):
+    parts = WhistlePartSerializer(many=True)
+
+
+class ReplySerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=ReplyChannel.choices)
+    text = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class RateSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=RatingValue.choices)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+    token = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=64, help_text="匿名反映人的跟踪密钥"
+    )
+
+
+class CloseSerializer(serializers.Serializer):
+    conclusion = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class ExtensionRequestSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=[c for c in Step.choices if c[0] != Step.RATE])
+    days = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class JointRecordSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(help_text="联合办理会议编号")
+    minutes = serializers.CharField(allow_blank=True, max_length=8000)
+    outcome = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+# ---------------------------------------------------------------- the case actions, as data
+
+
+def _merge(request, case, data):
+    into = selectors.case_visible(request.user).filter(number=data["into"]).first()
+    if into is None:
+        raise ValidationError({"into": [_("找不到要合并到的诉求。")]})
+    return services.case_merge(actor=request.user, case=case, into=into, note=data["note"])
+
+
+def _joint(request, case, data):
+    participants = [(p["person"], p["unit"], p["capacity"]) for p in data["participants"]]
+    meeting = services.case_joint(
+        actor=request.user,
+        case=case,
+        scheduled_at=data["scheduled_at"],
+        location=data["location"],
+        participants=participants,
+    )
+    case = Case.objects.get(pk=case.pk)
+    case.meeting = meeting.pk
+    return case
+
+
+def _joint_record(request, case, data):
+    meeting = selectors.joint_meetings(case).filter(pk=data["meeting"]).first()
+    if meeting is None:
+        raise ValidationError({"meeting": [_("该会议不属于这条诉求。")]})
+    services.case_joint_record(
+        actor=request.user, case=case, meeting=meeting, minutes=data["minutes"], outcome=data["outcome"]
+    )
+    return case
+
+
+def _publish(request, case, data):
+    notice = services.case_publish(actor=request.user, case=case)
+    case.notice = notice.pk
+    return case
+
+
+def _whistle(request, case, data):
+    parts = [(p["unit"], p["task"]) for p in data["parts"]]
+    return services.case_whistle(actor=request.user, case=case, parts=parts)
+
+
+def _reply(request, case, data):
+    reply = services.case_reply(actor=request.user, case=case, **data)
+    return reply.case
+
+
+def _plain(service):
+    return lambda request, case, data: service(actor=request.user, case=case, **data)
+
+
+# url path -> (input serializer, call(request, case, validated data) -> case, summary)
+CASE_ACTIONS = {
+    "accept": (AcceptSerializer, _plain(services.case_accept), "受理"),
+    "reject": (ReasonSerializer, _plain(services.case_reject), "不予受理"),
+    "merge": (MergeSerializer, _merge, "合并"),
+    "contact": (RequiredNoteSerializer, _plain(services.case_contact), "首次联系"),
+    "handle-self": (NoteSerializer, _plain(services.case_handle_self), "社区自办"),
+    "joint": (JointSerializer, _joint, "五方协商联合办"),
+    "joint-record": (JointRecordSerializer, _joint_record, "联合办理会议纪要"),
+    "assign": (UnitSerializer, _plain(services.case_assign), "派单"),
+    "pool": (NoteSerializer, _plain(services.case_pool), "放入认领池"),
+    "claim": (EmptySerializer, _plain(services.case_claim), "部门认领"),
+    "whistle": (WhistleSerializer, _whistle, "街道吹哨"),
+    "refer-council": (RequiredNoteSerializer, _plain(services.case_refer_council), "转议事会"),
+    "refer-mediation": (RequiredNoteSerializer, _plain(services.case_refer_mediation), "转调解"),
+    "suggest": (RequiredNoteSerializer, _plain(services.case_suggest), "意见建议提交办"),
+    "escalate": (ReasonSerializer, _plain(services.case_escalate), "上报上级"),
+    "return": (ReasonSerializer, _plain(services.case_return), "退单"),
+    "resolve": (ResultSerializer, _plain(services.case_resolve), "办结"),
+    "reply": (ReplySerializer, _reply, "答复"),
+    "close": (CloseSerializer, _plain(services.case_close), "督办归档"),
+    "publish": (EmptySerializer, _publish, "公示办理结果"),
+}
+
+
+def _case_action(url_path: str, input_serializer, call, summary: str):
+    out = {"joint": JointOutSerializer, "publish": PublishedOutSerializer}.get(url_path, CaseDetailSerializer)
+
+    @extend_schema(summary=summary, request=input_serializer, responses=out)
+    def view(self, request, number=None):
+        case = self.get_object()
+        serializer = input_serializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        case = call(request, case, serializer.validated_data)
+        return Response(out(case, context=self.get_serializer_context()).data)
+
+    view.__name__ = url_path.replace("-", "_")
+    view.__doc__ = summary
+    return action(detail=True, methods=["post"], url_path=url_path, serializer_class=input_serializer)(view)
+
+
+class ReadOrSubmit(drf_permissions.BasePermission):
+    """Anyone may submit a case (the opinion box of the API) or rate with a tracking token; the rest needs a
+    login."""
+
+    def has_permission(self, request, view):
+        if getattr(view, "action", None) in ("create", "rate"):
+            return True
+        return bool(request.user and request.user.is_authenticated)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """诉求. Lists the cases in the user's scope, newest first; filters ``status``, ``open``, ``area`` (its
+    subtree), ``category`` (key)."""
+
+    lookup_field = "number"
+    lookup_value_regex = r"[0-9A-Za-z-]+"
+    pagination_class = CasePagination
+    permission_classes = [ReadOrSubmit]
+    queryset = Case.objects.none()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return CaseDetailSerializer
+        if self.action == "create":
+            return CaseSubmitSerializer
+        return CaseSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        filters = CaseFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        area = None
+        if "area" in data:
+            area = Area.objects.filter(pk=data["area"]).first()
+            if area is None:
+                return Case.objects.none()
+        category = None
+        if data.get("category"):
+            category = Category.objects.filter(key=data["category"]).first()
+            if category is None:
+                return Case.objects.none()
+        qs = selectors.case_queryset(
+            user=self.request.user,
+            status=data.get("status", ""),
+            area=area,
+            category=category,
+        )
+        if data.get("open") is not None:
+            qs = qs.filter(is_open=data["open"])
+        return qs
+
+    def get_object(self):
+        try:
+            return selectors.case_get(user=self.request.user, number=self.kwargs["number"])
+        except Case.DoesNotExist as exc:
+            raise Http404 from exc
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Status.values),
+            OpenApiParameter("open", bool),
+            OpenApiParameter("area", int, description="区域（含下级）"),
+            OpenApiParameter("category", str, description="类别代码"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=CaseSubmitSerializer, responses={201: CaseCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        """提交诉求: channel ``api`` for residents and anonymous clients, an offline channel for recorders."""
+        serializer = CaseSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        user = request.user if request.user.is_authenticated else None
+        if (
+            data["channel"] == Channel.API
+            and user is not None
+            and user.person_id
+            and not data["is_anonymous"]
+        ):
+            data["reporter"] = user.person
+        case = services.case_submit(actor=user, **data)
+        return Response(
+            CaseCreatedSerializer(case, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(summary="评价", request=RateSerializer, responses=RatingOutSerializer)
+    @action(detail=True, methods=["post"], serializer_class=RateSerializer)
+    def rate(self, request, number=None):
+        """评价: by the reporter (signed in) or with the case's tracking token (anonymous)."""
+        serializer = RateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        case, source = self._rating_source(request, number, data["token"])
+        rating = services.case_rate(
+            case=case, source_case=source, value=data["value"], comment=data["comment"]
+        )
+        return Response(RatingOutSerializer(rating).data)
+
+    def _rating_source(self, request, number: str, token: str) -> tuple[Case, Case]:
+        """The case to rate and the rater's own report (the case itself or one merged into it)."""
+        if token:
+            case = Case.objects.filter(number=number).first()
+            if case is not None:
+                for source in [case, *case.merged_cases.all()]:
+                    if secrets.compare_digest(source.tracking_token, token):
+                        return case, source
+            raise Http404
+        if not request.user.is_authenticated:
+            raise Http404
+        case = self.get_object()
+        person_id = request.user.person_id
+        if person_id and case.reporter_id == person_id:
+            return case, case
+        source = case.merged_cases.filter(reporter_id=person_id).first() if person_id else None
+        if source is None:
+            raise PermissionDenied(_("只有反映人可以评价。"))
+        return case, source
+
+    @extend_schema(
+        summary="延期申请", request=ExtensionRequestSerializer, responses={201: ExtensionSerializer}
+    )
+    @action(detail=True, methods=["post"], serializer_class=ExtensionRequestSerializer)
+    def extensions(self, request, number=None):
+        """延期申请: the handler asks for more working days on an open step."""
+        case = self.get_object()
+        serializer = ExtensionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        extension = services.extension_request(actor=request.user, case=case, **serializer.validated_data)
+        return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
+
+
+for _path, (_serializer, _call, _summary) in CASE_ACTIONS.items():
+    setattr(CaseViewSet, _path.replace("-", "_"), _case_action(_path, _serializer, _call, _summary))
+
+
+class ExtensionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """延期申请 of the cases in the user's scope; ``decide`` is the dispatcher's."""
+
+    serializer_class = ExtensionSerializer
+    queryset = Extension.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Extension.objects.none()
+        visible = selectors.case_visible(self.request.user).values("pk")
+        return Extension.objects.filter(case__in=visible).select_related("case", "step")
+
+    @extend_schema(summary="延期审批", request=ExtensionDecideSerializer, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ExtensionDecideSerializer)
+    def decide(self, request, pk=None):
+        extension = self.get_object()
+        serializer = ExtensionDecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        extension = services.extension_decide(
+            actor=request.user, extension=extension, **serializer.validated_data
+        )
+        return Response(ExtensionSerializer(extension).data)
+
+
+class CasePartViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """部门分工 of whistled cases; the summoned department acknowledges (报到) and finishes its part."""
+
+    serializer_class = CasePartSerializer
+    queryset = CasePart.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CasePart.objects.none()
+        visible = selectors.case_visible(self.request.user).values("pk")
+        return CasePart.objects.filter(case__in=visible).select_related("case", "unit")
+
+    @extend_schema(summary="报到", request=EmptySerializer, responses=CasePartSerializer)
+    @action(detail=True, methods=["post"], serializer_class=EmptySerializer)
+    def acknowledge(self, request, pk=None):
+        part = services.part_acknowledge(actor=request.user, part=self.get_object())
+        return Response(CasePartSerializer(part).data)
+
+    @extend_schema(summary="完成分工", request=ResultSerializer, responses=CasePartSerializer)
+    @action(detail=True, methods=["post"], serializer_class=ResultSerializer)
+    def finish(self, request, pk=None):
+        part = self.get_object()
+        serializer = ResultSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        part = services.part_finish(actor=request.user, part=part, result=serializer.validated_data["result"])
+        return Response(CasePartSerializer(part).data)
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """诉求类别: the active category tree (``parent`` by key), public."""
+
+    serializer_class = CategorySerializer
+    permission_classes = [drf_permissions.AllowAny]
+    pagination_class = None
+    queryset = Category.objects.filter(is_active=True).select_related("parent").order_by("order", "key")
+
+
+def register(router) -> None:
+    """Register this app's viewsets on the ``/api/v1/`` router."""
+    router.register("cases", CaseViewSet, basename="case")
+    router.register("case-extensions", ExtensionViewSet, basename="case-extension")
+    router.register("case-parts", CasePartViewSet, basename="case-part")
+    router.register("case-categories", CategoryViewSet, basename="case-category")

@@ -1,0 +1,424 @@
+"""考核指标: the rates of the case process (P1), defined here and nowhere else (see also ``docs/rates.md``).
+
+Over a period (whole months, local time) and an area subtree, optionally one category and its sub-categories:
+
+- 响应率 response rate = first-contact steps done by their deadline ÷ first-contact steps due in the period.
+  A ``CaseStep`` with ``step=first_contact`` counts in the month its ``due_at`` falls in. Done by the deadline
+  (``done_at <= due_at``) is met; done late is not met; not done yet is not met once its deadline has passed,
+  and is left out (neither met nor missed) while its deadline is still ahead. Steps of merged cases are left
+  out: the surviving case carries the contact.
+- 解决率 resolution rate = cases resolved and not reopened ÷ cases closed in the period. A case counts in the
+  month of its ``closed_at`` when its status is ``closed``; it is resolved and not reopened when it has a
+  ``resolved_at`` and ``reopen_count == 0``.
+- 满意率 satisfaction rate = (满意 + weight × 基本满意) ÷ rated cases in the period. Each case counts once, with
+  the latest rating (highest round) given by its own reporter (``source_case == case``), in the month of that
+  rating's ``rated_at``. Ratings by reporters of merged cases are not counted. ``weight`` is
+  ``RateSettings.basic_weight`` (1 by default; some cities use 0.9).
+- 综合得分 composite score = Σ weightᵢ × rateᵢ (rates in %, weights in % summing to 100, default 10/50/40), a
+  score out of 100. When a rate has no denominator (an empty period) it is left out and the weights of the
+  others are scaled up to 100; with no rate at all the score is empty. An empty rate or score is shown as "—".
+
+By area, unit (the case's ``handler_unit``), category and month; each breakdown is three aggregate queries
+(one per table: steps, cases, ratings), whatever the number of cases. Sums over months are exact because
+every count is additive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from yishi.areas.models import PATH_DIGITS, Area, Unit, subtree_q
+
+from .models import Case, CaseStep, Category, RateSettings, Rating, RatingValue, Step
+from .workflow import Status
+
+EMPTY = "—"
+HUNDRED = Decimal(100)
+GROUPS = ("total", "month", "child", "unit", "category")
+
+
+# ---------------------------------------------------------------- periods
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months after ``month`` (negative ``n`` goes back)."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole months ``first`` … ``last`` (first days of months), in local time."""
+
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def ending(cls, until: dt.date | None = None, months: int = 12) -> Period:
+        """The ``months`` months ending with the month of ``until`` (default: this month)."""
+        until = until or timezone.localdate()
+        last = until.replace(day=1)
+        return cls(first=add_months(last, -(max(months, 1) - 1)), last=last)
+
+    @property
+    def start(self) -> dt.datetime:
+        return _local_midnight(self.first)
+
+    @property
+    def end(self) -> dt.datetime:
+        """Exclusive: midnight of the first day after the period."""
+        return _local_midnight(add_months(self.last, 1))
+
+    def months(self) -> list[dt.date]:
+        out, month = [], self.first
+        while month <= self.last:
+            out.append(month)
+            month = add_months(month, 1)
+        return out
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(day.year, day.month, day.day))
+
+
+# ---------------------------------------------------------------- the counts and the rates
+
+
+@dataclass
+class Rates:
+    """The counts behind the three rates of one group, and the rates computed from them (``Decimal`` in %,
+    or None when the denominator is zero). ``weights`` are (basic weight, response %, resolution %,
+    satisfaction %) from ``RateSettings``.
+    """
+
+    due: int = 0
+    met: int = 0
+    closed: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    basic: int = 0
+    unsatisfied: int = 0
+    weights: tuple = field(default=(Decimal(1), 10, 50, 40), compare=False)
+
+    COUNTS = ("due", "met", "closed", "resolved", "rated", "satisfied", "basic", "unsatisfied")
+
+    def __add__(self, other: Rates) -> Rates:
+        return Rates(
+            **{name: getattr(self, name) + getattr(other, name) for name in self.COUNTS}, weights=self.weights
+        )
+
+    @property
+    def response_rate(self) -> Decimal | None:
+        return _ratio(self.met, self.due)
+
+    @property
+    def resolution_rate(self) -> Decimal | None:
+        return _ratio(self.resolved, self.closed)
+
+    @property
+    def satisfaction_rate(self) -> Decimal | None:
+        basic_weight = Decimal(self.weights[0])
+        return _ratio(Decimal(self.satisfied) + basic_weight * self.basic, self.rated)
+
+    @property
+    def composite(self) -> Decimal | None:
+        pairs = [
+            (Decimal(w), r)
+            for w, r in zip(
+                self.weights[1:],
+                (self.response_rate, self.resolution_rate, self.satisfaction_rate),
+                strict=True,
+            )
+            if r is not None
+        ]
+        total_weight = sum((w for w, _r in pairs), Decimal(0))
+        if not pairs or total_weight == 0:
+            return None
+        return sum((w * r for w, r in pairs), Decimal(0)) / total_weight
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.due or self.closed or self.rated)
+
+    # Display helpers for templates and exports: one decimal, "—" when empty.
+    @property
+    def response_pct(self) -> str:
+        return pct(self.response_rate)
+
+    @property
+    def resolution_pct(self) -> str:
+        return pct(self.resolution_rate)
+
+    @property
+    def satisfaction_pct(self) -> str:
+        return pct(self.satisfaction_rate)
+
+    @property
+    def composite_display(self) -> str:
+        return fmt(self.composite)
+
+
+def _ratio(numerator, denominator: int) -> Decimal | None:
+    if not denominator:
+        return None
+    return Decimal(numerator) * HUNDRED / Decimal(denominator)
+
+
+def rounded(value: Decimal | None, places: int = 1) -> Decimal | None:
+    if value is None:
+        return None
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def fmt(value: Decimal | None) -> str:
+    return EMPTY if value is None else str(rounded(value))
+
+
+def pct(value: Decimal | None) -> str:
+    return EMPTY if value is None else f"{rounded(value)}%"
+
+
+def weights_of(settings: RateSettings) -> tuple:
+    return (
+        Decimal(settings.basic_weight),
+        settings.response_weight,
+        settings.resolution_weight,
+        settings.satisfaction_weight,
+    )
+
+
+# ---------------------------------------------------------------- the queries
+
+
+def category_ids(category: Category | list[int] | None) -> list[int] | None:
+    """``category`` and every category below it (the category table is small: one query). A list of ids
+    (computed once for several breakdowns) is passed through.
+    """
+    if category is None or isinstance(category, list):
+        return category
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Category.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    out, todo = [], [category.pk]
+    while todo:
+        pk = todo.pop()
+        out.append(pk)
+        todo.extend(children.get(pk, []))
+    return out
+
+
+def _key(group: str, area: Area, *, path: str, date: str, unit: str, category: str):
+    if group == "total":
+        return Value(0, output_field=IntegerField())
+    if group == "month":
+        return TruncMonth(date, tzinfo=timezone.get_current_timezone())
+    if group == "child":
+        # Paths are fixed-width segments, so a child's subtree is the first len(path) + one segment characters.
+        return Substr(path, 1, len(area.path) + PATH_DIGITS + 1)
+    if group == "unit":
+        return F(unit)
+    if group == "category":
+        return F(category)
+    raise ValueError(group)
+
+
+def _month_key(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    return value.replace(day=1)
+
+
+def rate_counts(
+    *,
+    area: Area,
+    period: Period,
+    group: str = "total",
+    category: Category | None = None,
+    settings: RateSettings | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
+    """The ``Rates`` of ``area``'s subtree over ``period``, grouped by ``group`` (see ``GROUPS``).
+
+    Keys: ``0`` (total), the first day of the month (month), the child area's path (child), the unit id
+    (unit; None for cases without a handling unit) or the category id (category). Three queries.
+    """
+    settings = settings or RateSettings.current()
+    weights = weights_of(settings)
+    now = now or timezone.now()
+    cats = category_ids(category)
+    start, end = period.start, period.end
+
+    steps = CaseStep.objects.filter(
+        subtree_q(area.path, "area_path"), step=Step.FIRST_CONTACT, due_at__gte=start, due_at__lt=end
+    ).exclude(case__status=Status.MERGED)
+    cases = Case.objects.filter(
+        subtree_q(area.path, "area_path"), status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end
+    )
+    later = Rating.objects.filter(
+        case=OuterRef("case"), source_case=OuterRef("case"), round__gt=OuterRef("round")
+    )
+    ratings = Rating.objects.filter(
+        subtree_q(area.path, "case__area_path"),
+        source_case=F("case"),
+        rated_at__gte=start,
+        rated_at__lt=end,
+    ).exclude(Exists(later))
+    if cats is not None:
+        steps = steps.filter(case__category_id__in=cats)
+        cases = cases.filter(category_id__in=cats)
+        ratings = ratings.filter(case__category_id__in=cats)
+
+    step_rows = (
+        steps.annotate(
+            k=_key(
+                group,
+                area,
+                path="area_path",
+                date="due_at",
+                unit="case__handler_unit_id",
+                category="case__category_id",
+            )
+        )
+        .values("k")
+        .annotate(
+            due=Count("pk", filter=Q(done_at__isnull=False) | Q(due_at__lt=now)),
+            met=Count("pk", filter=Q(done_at__lte=F("due_at"))),
+        )
+        .order_by()
+    )
+    case_rows = (
+        cases.annotate(
+            k=_key(
+                group,
+                area,
+                path="area_path",
+                date="closed_at",
+                unit="handler_unit_id",
+                category="category_id",
+            )
+        )
+        .values("k")
+        .annotate(
+            closed=Count("pk"),
+            resolved=Count("pk", filter=Q(reopen_count=0, resolved_at__isnull=False)),
+        )
+        .order_by()
+    )
+    rating_rows = (
+        ratings.annotate(
+            k=_key(
+                group,
+                area,
+                path="case__area_path",
+                date="rated_at",
+                unit="case__handler_unit_id",
+                category="case__category_id",
+            )
+        )
+        .values("k")
+        .annotate(
+            rated=Count("pk"),
+            satisfied=Count("pk", filter=Q(value=RatingValue.SATISFIED)),
+            basic=Count("pk", filter=Q(value=RatingValue.BASIC)),
+            unsatisfied=Count("pk", filter=Q(value=RatingValue.UNSATISFIED)),
+        )
+        .order_by()
+    )
+    out: dict = {}
+    for rows in (step_rows, case_rows, rating_rows):
+        for row in rows:
+            key = row.pop("k")
+            if group == "month":
+                key = _month_key(key)
+            elif group == "child" and len(key) <= len(area.path):
+                continue  # located at the area itself, not in a child's subtree
+            rates = out.setdefault(key, Rates(weights=weights))
+            for name, value in row.items():
+                setattr(rates, name, value)
+    return out
+
+
+def monthly(
+    *, area: Area, period: Period, category=None, settings=None, now=None
+) -> list[tuple[dt.date, Rates]]:
+    """One ``Rates`` per month of the period, in order; empty months included (their rates are None)."""
+    settings = settings or RateSettings.current()
+    by_month = rate_counts(
+        area=area, period=period, group="month", category=category, settings=settings, now=now
+    )
+    empty = Rates(weights=weights_of(settings))
+    return [(month, by_month.get(month, empty)) for month in period.months()]
+
+
+def total(rows: Iterable[Rates], settings: RateSettings | None = None) -> Rates:
+    """The sum of groups (months, …) as one ``Rates``: every count is additive."""
+    result = Rates(weights=weights_of(settings or RateSettings.current()))
+    for rates in rows:
+        result = result + rates
+    return result
+
+
+@dataclass
+class RankRow:
+    """One ranked entity (an area or a unit): its rates and its place (None when it has no score)."""
+
+    entity: object
+    rates: Rates
+    position: int | None = None
+
+
+def rank(rows: Iterable[tuple[object, Rates]]) -> list[RankRow]:
+    """Highest composite score first; equal scores share a place; entities without a score come last."""
+    ranked = sorted(
+        (RankRow(entity=e, rates=r) for e, r in rows),
+        key=lambda row: (row.rates.composite is None, -(row.rates.composite or 0), str(row.entity)),
+    )
+    previous, place = None, 0
+    for index, row in enumerate(ranked, start=1):
+        score = row.rates.composite
+        if score is None:
+            break
+        score = rounded(score, 2)
+        if score != previous:
+            place, previous = index, score
+        row.position = place
+    return ranked
+
+
+def child_ranking(*, area: Area, period: Period, category=None, settings=None, now=None) -> list[RankRow]:
+    """The child areas of ``area`` (e.g. the communities of a street) ranked by composite score."""
+    settings = settings or RateSettings.current()
+    by_child = rate_counts(
+        area=area, period=period, group="child", category=category, settings=settings, now=now
+    )
+    empty = Rates(weights=weights_of(settings))
+    children = Area.objects.filter(parent=area, is_active=True).order_by("name")
+    return rank((child, by_child.get(child.path, empty)) for child in children)
+
+
+def unit_ranking(*, area: Area, period: Period, category=None, settings=None, now=None) -> list[RankRow]:
+    """The units that handled cases of ``area``'s subtree in the period, ranked by composite score."""
+    settings = settings or RateSettings.current()
+    by_unit = rate_counts(
+        area=area, period=period, group="unit", category=category, settings=settings, now=now
+    )
+    by_unit.pop(None, None)
+    units = Unit.objects.filter(pk__in=list(by_unit)).select_related("area")
+    return rank((unit, by_unit[unit.pk]) for unit in units)
+
+
+def by_category(*, area: Area, period: Period, category=None, settings=None, now=None) -> list[tuple]:
+    """(category, ``Rates``) for every category with cases in the period, in category order."""
+    by_cat = rate_counts(
+        area=area, period=period, group="category", category=category, settings=settings, now=now
+    )
+    return [(cat, by_cat[cat.pk]) for cat in Category.objects.filter(pk__in=list(by_cat))]

@@ -1,0 +1,553 @@
+"""The staff case pages: lists, the case page, every action through its form, scope and masking."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from yishi.cases import services
+from yishi.cases.models import Case, CasePart, CaseStep, Extension, ReplyChannel, Step
+from yishi.cases.tests.factories import CategoryFactory, force_status, make_case
+from yishi.cases.workflow import Status
+from yishi.core.tests.factories import PersonFactory, UnitFactory, user_with_role
+from yishi.meetings.models import Meeting
+from yishi.notices.models import Notice
+from yishi.workdays.calendar import add_working_days
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13812341234"
+
+
+@pytest.fixture
+def w(tree, staff):
+    class W:
+        pass
+
+    x = W()
+    x.tree, x.staff = tree, staff
+    x.category = CategoryFactory(key="environment", name="环境卫生")
+    x.other_category = CategoryFactory(key="noise", name="噪声扰民")
+    x.city = UnitFactory(area=tree.street, name="城市管理局")
+    x.traffic = UnitFactory(area=tree.street, name="交警大队")
+    x.far = UnitFactory(area=tree.sibling, name="金花物业")
+    x.street = user_with_role("street_staff", tree.street, username="street")
+    x.city_user = user_with_role("department_staff", tree.street, unit=x.city, username="city")
+    x.traffic_user = user_with_role("department_staff", tree.street, unit=x.traffic, username="traffic")
+    x.sibling_staff = user_with_role("community_staff", tree.sibling, username="sibling")
+    x.grid = user_with_role("grid_worker", tree.grid, username="grid")
+    x.grid2 = user_with_role("grid_worker", tree.grid, username="grid2")
+    x.auditor = user_with_role("auditor", tree.street, username="auditor")
+    return x
+
+
+def new_case(w, **kwargs):
+    kwargs.setdefault("category", w.category)
+    kwargs.setdefault("reporter_name", "戈兆忠")
+    kwargs.setdefault("reporter_phone", PHONE)
+    return make_case(w.tree.building, **kwargs)
+
+
+def detail(client, case):
+    return client.get(reverse("cases:detail", args=[case.number]))
+
+
+def act(client, case, action, data=None, obj=None, **extra):
+    prefix = f"{action}-{obj.pk}" if obj is not None else action
+    payload = {f"{prefix}-{k}": v for k, v in (data or {}).items()}
+    if obj is not None:
+        payload["object"] = obj.pk
+    return client.post(reverse("cases:act", args=[case.number, action]), payload, **extra)
+
+
+def refreshed(case):
+    return Case.objects.get(pk=case.pk)
+
+
+def actions_of(response) -> set[str]:
+    return {e.name for e in response.context["entries"]}
+
+
+def field_errors(response, action) -> dict:
+    for entry in response.context["entries"]:
+        if entry.name == action and entry.form.errors:
+            return entry.form.errors
+    stray = response.context["stray_errors"]
+    return stray.errors if stray is not None else {}
+
+
+def to_street(w, case):
+    """Accepted by the community and escalated: the street's dispatcher decides."""
+    services.case_accept(actor=w.staff, case=case)
+    return services.case_escalate(actor=w.staff, case=refreshed(case), reason="社区无法解决")
+
+
+# ---------------------------------------------------------------- lists
+
+
+def test_list_shows_cases_in_scope_with_deadline_flag(client, w):
+    mine = new_case(w, title="楼道堆放杂物")
+    other = make_case(w.tree.sibling_grid, category=w.category, title="金花社区路灯不亮")
+    CaseStep.objects.filter(case=mine).update(due_at=timezone.now() - dt.timedelta(hours=1))
+    client.force_login(w.staff)
+    response = client.get(reverse("cases:list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert mine.number in html and other.number not in html
+    assert 'data-testid="flag-overdue"' in html
+
+
+def test_list_filters_and_keyset(client, w):
+    first = new_case(w, title="噪声扰民", category=w.other_category)
+    for i in range(21):
+        new_case(w, title=f"杂物{i}", submitted_at=timezone.now() - dt.timedelta(days=i + 1))
+    client.force_login(w.staff)
+    response = client.get(reverse("cases:list"), {"category": w.other_category.pk})
+    assert [r["case"].pk for r in response.context["rows"]] == [first.pk]
+    response = client.get(reverse("cases:list"), {"q": first.number})
+    assert [r["case"].pk for r in response.context["rows"]] == [first.pk]
+    page1 = client.get(reverse("cases:list"))
+    assert len(page1.context["rows"]) == 20 and page1.context["next_query"]
+    page2 = client.get(reverse("cases:list") + "?" + page1.context["next_query"])
+    seen = {r["case"].pk for r in page1.context["rows"]} | {r["case"].pk for r in page2.context["rows"]}
+    assert len(seen) == 22
+    assert client.get(reverse("cases:list"), {"status": "nonsense"}).status_code == 400
+    assert client.get(reverse("cases:list"), {"before": "garbage"}).status_code == 200
+
+
+def test_list_query_count_is_pinned(client, w, django_assert_max_num_queries):
+    for i in range(30):
+        new_case(w, title=f"诉求{i}")
+    client.force_login(w.staff)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("cases:list"))
+    assert len(response.context["rows"]) == 20
+
+
+def test_department_sees_only_cases_and_parts_sent_to_it(client, w):
+    assigned = to_street(w, new_case(w, title="派给城管"))
+    services.case_assign(actor=w.street, case=assigned, unit=w.city)
+    whistled = to_street(w, new_case(w, title="吹哨交警"))
+    services.case_whistle(actor=w.street, case=whistled, parts=[(w.traffic, "疏导交通")])
+    untouched = new_case(w, title="未派单")
+    client.force_login(w.city_user)
+    numbers = {r["case"].number for r in client.get(reverse("cases:list")).context["rows"]}
+    assert numbers == {assigned.number}
+    assert detail(client, assigned).status_code == 200
+    assert detail(client, whistled).status_code == 404
+    assert detail(client, untouched).status_code == 404
+    client.force_login(w.traffic_user)
+    assert detail(client, whistled).status_code == 200
+    parts = client.get(reverse("cases:parts")).context["entries"]
+    assert [e["part"].case_id for e in parts] == [whistled.pk]
+
+
+def test_out_of_scope_is_404_in_page_and_actions(client, w):
+    case = new_case(w)
+    client.force_login(w.sibling_staff)
+    assert detail(client, case).status_code == 404
+    assert act(client, case, "reject", {"reason": "x"}).status_code == 404
+    assert refreshed(case).status == Status.SUBMITTED
+    assert client.get(reverse("cases:detail", args=["2026-000000-999999"])).status_code == 404
+
+
+def test_deadlines_page_groups_overdue_by_area_and_unit(client, w, django_assert_max_num_queries):
+    for i in range(5):
+        case = new_case(w, title=f"超期{i}")
+        CaseStep.objects.filter(case=case).update(due_at=timezone.now() - dt.timedelta(hours=2))
+    soon = new_case(w, title="临期")
+    CaseStep.objects.filter(case=soon).update(due_at=timezone.now() + dt.timedelta(hours=2))
+    client.force_login(w.auditor)
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("cases:deadlines"))
+    assert len(response.context["overdue"]) == 5 and len(response.context["due_soon"]) == 1
+    assert response.context["by_area"] == [("古城巷5号楼", 5, 1)]
+    assert response.context["is_supervisor"]
+    client.force_login(w.sibling_staff)
+    assert client.get(reverse("cases:deadlines")).context["overdue"] == []
+
+
+def test_pool_and_parts_pages_are_for_departments(client, w):
+    client.force_login(w.staff)
+    assert client.get(reverse("cases:pool")).status_code == 404
+    assert client.get(reverse("cases:parts")).status_code == 404
+    case = to_street(w, new_case(w))
+    services.case_pool(actor=w.street, case=case)
+    client.force_login(w.city_user)
+    response = client.get(reverse("cases:pool"))
+    assert [c.pk for c in response.context["cases"]] == [case.pk]
+    response = client.post(reverse("cases:act", args=[case.number, "claim"]))
+    assert response.status_code == 302
+    assert refreshed(case).handler_unit == w.city and refreshed(case).status == Status.ASSIGNED
+
+
+# ---------------------------------------------------------------- masking and allowed actions
+
+
+def test_contact_masked_for_department_and_other_grid_worker(client, w):
+    case = new_case(w, actor=w.grid, channel="grid_report")
+    services.case_accept(actor=w.staff, case=case)
+    case = to_street_from_accepted(w, case)
+    services.case_assign(actor=w.street, case=case, unit=w.city)
+    for user, masked in ((w.city_user, False), (w.grid2, True), (w.grid, False), (w.street, False)):
+        client.force_login(user)
+        html = detail(client, case).content.decode()
+        if masked:
+            assert PHONE not in html and "戈兆忠" not in html and "138****1234" in html and "戈*忠" in html
+        else:
+            assert PHONE in html and "戈兆忠" in html
+
+
+def to_street_from_accepted(w, case):
+    return services.case_escalate(actor=w.staff, case=refreshed(case), reason="社区无法解决")
+
+
+def test_contact_masked_for_department_not_handling(client, w):
+    case = to_street(w, new_case(w))
+    services.case_whistle(actor=w.street, case=case, parts=[(w.traffic, "疏导交通")])
+    client.force_login(w.traffic_user)
+    html = detail(client, case).content.decode()
+    assert PHONE not in html and "138****1234" in html
+
+
+def test_only_allowed_actions_are_rendered(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    assert actions_of(detail(client, case)) == {"accept", "reject", "merge"}
+    client.force_login(w.grid)
+    response = detail(client, case)
+    assert actions_of(response) == set() and 'data-testid="no-actions"' in response.content.decode()
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    names = actions_of(detail(client, refreshed(case)))
+    assert {"handle_self", "joint", "assign", "escalate", "contact", "refer_council"} <= names
+    assert not names & {"whistle", "pool", "claim", "accept", "resolve", "reply", "close", "return"}
+    to_street_from_accepted(w, case)
+    client.force_login(w.street)
+    assert {"whistle", "pool"} <= actions_of(detail(client, refreshed(case)))
+    client.force_login(w.city_user)
+    assert detail(client, refreshed(case)).status_code == 404
+
+
+def test_case_page_query_count_is_pinned(client, w, django_assert_max_num_queries):
+    case = to_street(w, new_case(w))
+    services.case_whistle(actor=w.street, case=case, parts=[(w.city, "清理"), (w.traffic, "疏导")])
+    client.force_login(w.street)
+    with django_assert_max_num_queries(16):
+        response = detail(client, case)
+    assert response.status_code == 200
+
+
+# ---------------------------------------------------------------- every action through the page
+
+
+def test_accept_with_category_correction_and_bad_category(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    response = act(client, case, "accept", {"category": 999999})
+    assert response.status_code == 400 and "category" in field_errors(response, "accept")
+    response = act(client, case, "accept", {"category": w.other_category.pk, "note": "类别更正"})
+    assert response.status_code == 302
+    case = refreshed(case)
+    assert case.status == Status.ACCEPTED and case.category == w.other_category
+
+
+def test_reject_needs_a_reason(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    response = act(client, case, "reject", {"reason": " "})
+    assert response.status_code == 400 and "reason" in field_errors(response, "reject")
+    assert act(client, case, "reject", {"reason": "该事项正在诉讼中"}).status_code == 302
+    case = refreshed(case)
+    assert case.status == Status.REJECTED and case.reject_reason == "该事项正在诉讼中"
+
+
+def test_merge_by_number(client, w):
+    original = new_case(w, title="楼道堆放杂物")
+    duplicate = new_case(w, title="楼道杂物又堆满了")
+    client.force_login(w.staff)
+    response = detail(client, duplicate)
+    assert original in response.context["similar"]
+    response = act(client, duplicate, "merge", {"into": "2026-000000-000000"})
+    assert response.status_code == 400 and "into" in field_errors(response, "merge")
+    response = act(client, duplicate, "merge", {"into": duplicate.number})
+    assert response.status_code == 400
+    assert act(client, duplicate, "merge", {"into": original.number}).status_code == 302
+    assert refreshed(duplicate).merged_into == original
+
+
+def test_first_contact(client, w):
+    case = new_case(w)
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    response = act(client, case, "contact", {"note": ""})
+    assert response.status_code == 400 and "note" in field_errors(response, "contact")
+    assert act(client, case, "contact", {"note": "已电话联系反映人"}).status_code == 302
+    assert refreshed(case).first_contact_at is not None
+    assert "contact" not in actions_of(detail(client, case))
+
+
+def test_handle_self_resolve_reply_and_publish(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    # Not accepted yet: the service refuses, the error shows, nothing changes.
+    response = act(client, case, "handle_self", {})
+    assert response.status_code == 400 and field_errors(response, "handle_self")
+    services.case_accept(actor=w.staff, case=case)
+    assert act(client, case, "handle_self", {"note": "社区自行协调"}).status_code == 302
+    assert refreshed(case).status == Status.HANDLING
+    response = act(client, case, "resolve", {"result": ""})
+    assert response.status_code == 400 and "result" in field_errors(response, "resolve")
+    assert act(client, case, "resolve", {"result": "杂物已清理，联系13812341234"}).status_code == 302
+    assert "publish" in actions_of(detail(client, case))
+    response = act(client, case, "reply", {"channel": "pigeon", "text": ""})
+    errors = field_errors(response, "reply")
+    assert response.status_code == 400 and "channel" in errors and "text" in errors
+    assert (
+        act(client, case, "reply", {"channel": ReplyChannel.PHONE, "text": "已电话答复"}).status_code == 302
+    )
+    assert refreshed(case).status == Status.REPLIED
+    assert act(client, case, "publish", {}).status_code == 302
+    notice = Notice.objects.get()
+    assert notice.kind == "case_result" and notice.area == w.tree.community
+    assert "138****1234" in notice.body and PHONE not in notice.body
+    assert "已电话答复" in notice.body and "环境卫生" in notice.body
+    assert "publish" not in actions_of(detail(client, case))
+
+
+def test_publish_refused_before_resolution(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    response = act(client, case, "publish", {})
+    assert response.status_code == 400 and not Notice.objects.exists()
+
+
+def test_joint_meeting_then_minutes_then_resolve(client, w):
+    case = new_case(w)
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    when = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = act(client, case, "joint", {"scheduled_at": when, "location": "", "property_unit": w.city.pk})
+    assert response.status_code == 400 and "location" in field_errors(response, "joint")
+    response = act(client, case, "joint", {"scheduled_at": when, "location": "社区会议室"})
+    assert response.status_code == 400 and "两方" in str(field_errors(response, "joint"))
+    assert refreshed(case).status == Status.ACCEPTED
+    resident = PersonFactory(home_area=w.tree.building, name="业委会主任")
+    data = {
+        "scheduled_at": when,
+        "location": "社区会议室",
+        "property_unit": w.city.pk,
+        "units_unit": w.tree.hospital.pk,
+        "owners_person": resident.pk,
+    }
+    response = act(client, case, "joint", data)
+    assert response.status_code == 302, field_errors(response, "joint")
+    meeting = Meeting.objects.get()
+    assert meeting.participants.count() == 3
+    names = actions_of(detail(client, case))
+    assert "meeting_record" in names and "resolve" not in names
+    response = act(client, case, "meeting_record", {"minutes": "", "outcome": ""}, obj=meeting)
+    assert response.status_code == 400 and "minutes" in field_errors(response, "meeting_record")
+    data = {"minutes": "五方到场协商", "outcome": "卫生院负责修缮"}
+    assert act(client, case, "meeting_record", data, obj=meeting).status_code == 302
+    assert "resolve" in actions_of(detail(client, case))
+    assert act(client, case, "resolve", {"result": "墙体已修缮"}).status_code == 302
+    assert refreshed(case).status == Status.RESOLVED
+
+
+def test_assign_and_return(client, w):
+    case = new_case(w)
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    response = act(client, case, "assign", {"unit": w.far.pk})
+    assert response.status_code == 400 and "unit" in field_errors(response, "assign")
+    assert act(client, case, "assign", {"unit": w.tree.hospital.pk}).status_code == 302
+    assert refreshed(case).handler_unit == w.tree.hospital
+    hospital_user = user_with_role("department_staff", w.tree.community, unit=w.tree.hospital)
+    client.force_login(hospital_user)
+    assert {"return", "resolve", "contact"} <= actions_of(detail(client, case))
+    response = act(client, case, "return", {"reason": ""})
+    assert response.status_code == 400 and "reason" in field_errors(response, "return")
+    response = act(client, case, "return", {"reason": "不属于本单位职责"})
+    assert response.status_code == 302 and response.url == reverse("cases:list")
+    case = refreshed(case)
+    assert case.status == Status.ACCEPTED and case.handler_unit is None
+
+
+def test_pool_and_claim_through_the_page(client, w):
+    case = to_street(w, new_case(w))
+    client.force_login(w.street)
+    assert act(client, case, "pool", {"note": "请部门认领"}).status_code == 302
+    client.force_login(w.city_user)
+    assert "claim" in actions_of(detail(client, case))
+    assert act(client, case, "claim", {}).status_code == 302
+    assert refreshed(case).handler_unit == w.city
+
+
+def test_whistle_acknowledge_finish(client, w):
+    case = to_street(w, new_case(w))
+    client.force_login(w.street)
+    response = act(client, case, "whistle", {})
+    assert response.status_code == 400 and "请至少选择" in str(field_errors(response, "whistle"))
+    response = act(client, case, "whistle", {f"unit_{w.city.pk}": "on", f"task_{w.city.pk}": ""})
+    assert response.status_code == 400 and "分工任务" in str(field_errors(response, "whistle"))
+    data = {
+        f"unit_{w.city.pk}": "on",
+        f"task_{w.city.pk}": "清理占道",
+        f"unit_{w.traffic.pk}": "on",
+        f"task_{w.traffic.pk}": "疏导停车",
+    }
+    assert act(client, case, "whistle", data).status_code == 302
+    assert refreshed(case).status == Status.WHISTLED
+    city_part = CasePart.objects.get(unit=w.city)
+    traffic_part = CasePart.objects.get(unit=w.traffic)
+    client.force_login(w.city_user)
+    assert actions_of(detail(client, case)) == {"acknowledge"}
+    # A department cannot act on another's part: the part is not found for it.
+    assert act(client, case, "acknowledge", {}, obj=traffic_part).status_code == 403
+    assert act(client, case, "acknowledge", {}, obj=city_part).status_code == 302
+    response = act(client, case, "finish", {"result": ""}, obj=city_part)
+    assert response.status_code == 400 and "result" in field_errors(response, "finish")
+    assert act(client, case, "finish", {"result": "已清理"}, obj=city_part).status_code == 302
+    assert refreshed(case).status == Status.WHISTLED
+    client.force_login(w.traffic_user)
+    page = reverse("cases:parts")
+    assert act(client, case, "acknowledge", {}, obj=traffic_part).status_code == 302
+    response = client.post(
+        reverse("cases:act", args=[case.number, "finish"]),
+        {"object": traffic_part.pk, f"finish-{traffic_part.pk}-result": "已疏导", "next": page},
+    )
+    assert response.status_code == 302 and response.url == page
+    assert refreshed(case).status == Status.RESOLVED
+
+
+@pytest.mark.parametrize("action", ["refer_council", "refer_mediation", "suggest"])
+def test_referrals_need_a_note(client, w, action):
+    case = new_case(w)
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    response = act(client, case, action, {"note": ""})
+    assert response.status_code == 400 and "note" in field_errors(response, action)
+    assert act(client, case, action, {"note": "公共事务"}).status_code == 302
+    assert refreshed(case).status != Status.ACCEPTED
+
+
+def test_escalate_needs_a_reason_and_stops_at_the_district(client, w):
+    case = new_case(w)
+    services.case_accept(actor=w.staff, case=case)
+    client.force_login(w.staff)
+    response = act(client, case, "escalate", {"reason": ""})
+    assert response.status_code == 400 and "reason" in field_errors(response, "escalate")
+    assert act(client, case, "escalate", {"reason": "需街道协调"}).status_code == 302
+    client.force_login(w.street)
+    assert act(client, case, "escalate", {"reason": "需区级部门"}).status_code == 302
+    case = refreshed(case)
+    assert case.level_area == w.tree.district and case.escalation_count == 2
+    admin = user_with_role("street_staff", w.tree.district, username="district-staff")
+    client.force_login(admin)
+    assert "escalate" not in actions_of(detail(client, case))
+
+
+def test_extension_request_and_decision(client, w):
+    case = to_street(w, new_case(w))
+    services.case_assign(actor=w.street, case=case, unit=w.city)
+    resolve = CaseStep.objects.get(case=case, step=Step.RESOLVE)
+    client.force_login(w.city_user)
+    response = act(client, case, "extension_request", {"step": "resolve", "days": 0, "reason": "x"})
+    assert response.status_code == 400 and "days" in field_errors(response, "extension_request")
+    data = {"step": "resolve", "days": 3, "reason": "需要采购材料"}
+    assert act(client, case, "extension_request", data).status_code == 302
+    extension = Extension.objects.get()
+    client.force_login(w.street)
+    response = act(client, case, "extension_decide", {"decision": "refuse", "note": ""}, obj=extension)
+    assert response.status_code == 400 and "note" in field_errors(response, "extension_decide")
+    data = {"decision": "approve", "note": "同意"}
+    assert act(client, case, "extension_decide", data, obj=extension).status_code == 302
+    extension.refresh_from_db()
+    assert extension.decision == "approved"
+    assert CaseStep.objects.get(pk=resolve.pk).due_at == add_working_days(resolve.due_at, 3)
+
+
+def test_close_supervised_case(client, w):
+    case = new_case(w)
+    force_status(case, Status.SUPERVISED, is_supervised=True)
+    client.force_login(w.auditor)
+    assert "close" in actions_of(detail(client, case))
+    response = act(client, case, "close", {"conclusion": ""})
+    assert response.status_code == 400 and "conclusion" in field_errors(response, "close")
+    assert act(client, case, "close", {"conclusion": "督办完成"}).status_code == 302
+    assert refreshed(case).status == Status.CLOSED
+
+
+def test_htmx_swaps_the_case_body(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    response = act(client, case, "reject", {"reason": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="case-body"') and "<html" not in html
+    response = act(client, case, "accept", {}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and 'data-status="accepted"' in response.content.decode()
+
+
+def test_unknown_action_is_404(client, w):
+    case = new_case(w)
+    client.force_login(w.staff)
+    assert act(client, case, "explode", {}).status_code == 404
+    assert client.get(reverse("cases:act", args=[case.number, "accept"])).status_code == 405
+
+
+# ---------------------------------------------------------------- recording offline channels
+
+
+def test_record_an_offline_case_with_similar_cases_first(client, w):
+    existing = new_case(w, title="楼道堆放杂物")
+    client.force_login(w.grid)
+    response = client.get(reverse("cases:record"))
+    channels = [c[0] for c in response.context["form"].fields["channel"].choices]
+    assert "opinion_box" not in channels and "open311" not in channels and "home_visit" in channels
+    areas = set(response.context["form"].fields["area"].queryset)
+    assert w.tree.building in areas and w.tree.sibling not in areas
+    data = {
+        "channel": "home_visit",
+        "area": w.tree.building.pk,
+        "category": w.category.pk,
+        "title": "楼道杂物",
+        "text": "三单元楼道堆放杂物",
+        "reporter_name": "马大姐",
+        "reporter_phone": "12345",
+        "urgency": "normal",
+    }
+    response = client.post(reverse("cases:record"), data)
+    assert response.status_code == 400 and "reporter_phone" in response.context["form"].errors
+    data["reporter_phone"] = "13900001111"
+    response = client.post(reverse("cases:record"), data)
+    assert response.status_code == 200 and existing in response.context["similar"]
+    assert Case.objects.count() == 1
+    response = client.post(reverse("cases:record"), {**data, "confirmed": "True"})
+    assert response.status_code == 302
+    case = Case.objects.exclude(pk=existing.pk).get()
+    assert (
+        case.channel == "home_visit" and case.recorded_by == w.grid and case.reporter_phone == "13900001111"
+    )
+    response = client.post(reverse("cases:record"), {**data, "area": w.tree.sibling_grid.pk})
+    assert response.status_code == 400 and "area" in response.context["form"].errors
+
+
+def test_record_is_not_for_departments(client, w):
+    client.force_login(w.city_user)
+    assert client.get(reverse("cases:record")).status_code == 404
+
+
+def test_my_work_links(client, w):
+    from yishi.core.work import work_sections
+
+    def links(user):
+        return {link.testid for s in work_sections(user) for link in s.links}
+
+    assert {"cases", "case-deadlines", "case-record"} <= links(w.staff)
+    assert {"cases", "case-pool", "case-parts"} <= links(w.city_user)
+    assert "case-record" not in links(w.city_user)
+    resident = user_with_role("resident", w.tree.building, username="resident")
+    assert "cases" not in links(resident)

@@ -1,0 +1,121 @@
+"""The case jobs: each idempotent (run twice, notify once), run at a frozen ``now``; their schedules exist."""
+
+import datetime as dt
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+from django_q.models import Schedule
+
+from yishi.audit.models import AuditEvent
+from yishi.cases import tasks
+from yishi.cases.models import CaseStep, Step
+from yishi.cases.tests.factories import CategoryFactory, force_status, make_case
+from yishi.cases.workflow import Status
+from yishi.core.tests.factories import user_with_role
+from yishi.notifications.models import Notification
+from yishi.workdays.models import DeadlineRule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(tree, staff):
+    user_with_role("street_staff", tree.street, username="street")
+    return make_case(tree.building, category=CategoryFactory(key="environment"))
+
+
+def _run(job, now, capture):
+    with capture(execute=True):
+        return job(now)
+
+
+def test_supervise_overdue_steps_notifies_supervisors_once(case, django_capture_on_commit_callbacks):
+    step = CaseStep.objects.get(case=case, step=Step.ACCEPT)
+    assert (
+        _run(
+            tasks.supervise_overdue_steps,
+            step.due_at - dt.timedelta(minutes=1),
+            django_capture_on_commit_callbacks,
+        )
+        == 0
+    )
+    later = step.due_at + dt.timedelta(hours=1)
+    assert _run(tasks.supervise_overdue_steps, later, django_capture_on_commit_callbacks) == 1
+    assert _run(tasks.supervise_overdue_steps, later.isoformat(), django_capture_on_commit_callbacks) == 0
+    notes = Notification.objects.filter(verb="case.overdue")
+    assert [n.recipient.username for n in notes] == ["street"]
+    step.refresh_from_db()
+    assert step.supervised_at == later
+    assert AuditEvent.objects.filter(verb="case.overdue").count() == 1
+
+
+def test_close_unrated_cases_closes_once(case, django_capture_on_commit_callbacks):
+    force_status(case, Status.REPLIED)
+    now = dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC)
+    CaseStep.objects.create(
+        case=case, step=Step.RATE, area_path=case.area_path, due_at=now - dt.timedelta(days=1)
+    )
+    assert (
+        _run(tasks.close_unrated_cases, now - dt.timedelta(days=2), django_capture_on_commit_callbacks) == 0
+    )
+    assert _run(tasks.close_unrated_cases, now, django_capture_on_commit_callbacks) == 1
+    assert _run(tasks.close_unrated_cases, now, django_capture_on_commit_callbacks) == 0
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert AuditEvent.objects.filter(verb="case.close_unrated").count() == 1
+
+
+def test_notify_due_soon_reminds_the_handlers_once(case, staff, django_capture_on_commit_callbacks):
+    step = CaseStep.objects.get(case=case, step=Step.ACCEPT)
+    near = DeadlineRule.objects.get(process="cases", step="accept", category_key="").near_due_hours
+    capture = django_capture_on_commit_callbacks
+    # Before the window, and once overdue (the supervision job's business): nothing.
+    assert _run(tasks.notify_due_soon, step.due_at - dt.timedelta(hours=near + 1), capture) == 0
+    assert _run(tasks.notify_due_soon, step.due_at + dt.timedelta(minutes=1), capture) == 0
+    inside = step.due_at - dt.timedelta(hours=near - 1)
+    assert _run(tasks.notify_due_soon, inside, capture) == 1
+    assert _run(tasks.notify_due_soon, inside + dt.timedelta(minutes=10), capture) == 0
+    notes = Notification.objects.filter(verb="case.due_soon")
+    assert [n.recipient for n in notes] == [staff]
+    assert case.number in notes[0].title
+    step.refresh_from_db()
+    assert step.reminded_at == inside
+
+
+def test_notify_due_soon_uses_the_categorys_own_window(case, django_capture_on_commit_callbacks):
+    DeadlineRule.objects.create(
+        process="cases", step="accept", category_key="environment", amount=1, near_due_hours=30
+    )
+    step = CaseStep.objects.get(case=case, step=Step.ACCEPT)
+    at = step.due_at - dt.timedelta(hours=20)
+    assert _run(tasks.notify_due_soon, at, django_capture_on_commit_callbacks) == 1
+
+
+def test_notify_due_soon_tells_the_unit_of_a_units_step(tree, django_capture_on_commit_callbacks):
+    from yishi.core.tests.factories import UnitFactory
+
+    unit = UnitFactory(area=tree.street, name="城市管理局")
+    worker = user_with_role("department_staff", tree.street, unit=unit, username="dept")
+    case = make_case(tree.building, category=CategoryFactory(key="roads"))
+    step = CaseStep.objects.get(case=case, step=Step.ACCEPT)
+    CaseStep.objects.filter(pk=step.pk).update(unit=unit)
+    _run(tasks.notify_due_soon, step.due_at - dt.timedelta(minutes=30), django_capture_on_commit_callbacks)
+    assert [n.recipient for n in Notification.objects.filter(verb="case.due_soon")] == [worker]
+
+
+def test_schedules_exist_after_migrate_every_ten_minutes_and_are_made_idempotently():
+    rows = {s.name: s for s in Schedule.objects.filter(name__in=tasks.SCHEDULES)}
+    assert set(rows) == set(tasks.SCHEDULES)
+    for name, func in tasks.SCHEDULES.items():
+        assert rows[name].func == func
+        assert rows[name].schedule_type == Schedule.MINUTES and rows[name].minutes == tasks.EVERY_MINUTES
+        assert rows[name].repeats == -1
+    migration = importlib.import_module("yishi.cases.migrations.0004_job_schedules")
+    migration.create(django_apps, None)
+    assert Schedule.objects.filter(name__in=tasks.SCHEDULES).count() == 3
+    # Every scheduled function resolves to a callable job.
+    from django.utils.module_loading import import_string
+
+    for func in tasks.SCHEDULES.values():
+        assert callable(import_string(func))
