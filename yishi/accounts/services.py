@@ -352,7 +352,11 @@ def resident_signup(*, name: str, phone: str, community: Area | None, password_h
         sms.save(update_fields=["used_at"])
         # Staff may have registered this resident already (a home visit, an Excel ledger): the SMS code proves
         # the phone is theirs, so the account joins that record instead of making a second person.
-        person = Person.objects.select_for_update().filter(phone=clean["phone"], user__isnull=True).first()
+        person = (
+            Person.objects.select_for_update(of=("self",))
+            .filter(phone=clean["phone"], user__isnull=True)
+            .first()
+        )
         if person is None:
             person = person_create(actor=None, home_area=community, name=clean["name"], phone=clean["phone"])
         user = User(username=clean["phone"], person=person, first_name=person.name, password=password_hash)

@@ -57,7 +57,11 @@ CASE_FIELDS = [
 
 
 def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("area", "level_area", "category").get(pk=case.pk)
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("area", "level_area", "category")
+        .get(pk=case.pk)
+    )
 
 
 def _move(case: Case, action: str, *, actor, note: str = "", extra: dict | None = None, **changes) -> Case:
@@ -627,7 +631,7 @@ def case_whistle(*, actor, case: Case, parts: list[tuple[Unit, str]]) -> Case:
 @transaction.atomic
 def part_acknowledge(*, actor, part: CasePart) -> CasePart:
     """报到: the summoned department acknowledges its part."""
-    part = CasePart.objects.select_for_update().select_related("case", "unit").get(pk=part.pk)
+    part = CasePart.objects.select_for_update(of=("self",)).select_related("case", "unit").get(pk=part.pk)
     rules.require_part_staff(actor, part)
     if part.status != CasePart.PartStatus.SUMMONED:
         raise ValidationError({"status": _("该部门已经报到。")})
@@ -650,7 +654,7 @@ def part_acknowledge(*, actor, part: CasePart) -> CasePart:
 def part_finish(*, actor, part: CasePart, result: str) -> CasePart:
     """A department finishes its part; when it is the last one, the case is resolved."""
     result = _require_text(result, "result", _("请填写办理结果。"))
-    part = CasePart.objects.select_for_update().select_related("case", "unit").get(pk=part.pk)
+    part = CasePart.objects.select_for_update(of=("self",)).select_related("case", "unit").get(pk=part.pk)
     rules.require_action(actor, part.case, Action.PARTS_DONE, unit=part.unit)
     if part.status != CasePart.PartStatus.ACKNOWLEDGED:
         raise ValidationError({"status": _("请先报到，再提交办理结果。")})
@@ -982,7 +986,9 @@ def extension_request(*, actor, case: Case, step: str, days: int, reason: str) -
 @transaction.atomic
 def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "") -> Extension:
     """延期审批: the dispatcher approves (the step's deadline moves by the working days asked) or refuses."""
-    extension = Extension.objects.select_for_update().select_related("case", "step").get(pk=extension.pk)
+    extension = (
+        Extension.objects.select_for_update(of=("self",)).select_related("case", "step").get(pk=extension.pk)
+    )
     rules.require_dispatcher(actor, extension.case)
     if extension.decision != Extension.Decision.PENDING:
         raise ValidationError({"decision": _("该申请已经审批。")})
@@ -1029,7 +1035,11 @@ def supervise_overdue_steps(*, now: dt.datetime | None = None) -> int:
     )
     for pk in list(overdue[:1000]):
         with transaction.atomic():
-            step = CaseStep.objects.select_for_update().select_related("case", "case__level_area").get(pk=pk)
+            step = (
+                CaseStep.objects.select_for_update(of=("self",))
+                .select_related("case", "case__level_area")
+                .get(pk=pk)
+            )
             if step.supervised_at is not None or step.done_at is not None:
                 continue
             step.supervised_at = now
@@ -1175,7 +1185,7 @@ def remind_due_soon_steps(*, now: dt.datetime | None = None) -> int:
     for pk in list(candidates[:1000]):
         with transaction.atomic():
             step = (
-                CaseStep.objects.select_for_update()
+                CaseStep.objects.select_for_update(of=("self",))
                 .select_related("case", "case__category", "case__level_area", "unit")
                 .get(pk=pk)
             )

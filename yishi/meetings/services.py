@@ -76,7 +76,9 @@ def meeting_schedule(
 @transaction.atomic
 def meeting_sign_in(*, actor, participant: Participant) -> Participant:
     """签到: mark a participant present (by staff, or the participant with the meeting's code)."""
-    participant = Participant.objects.select_for_update().select_related("meeting").get(pk=participant.pk)
+    participant = (
+        Participant.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=participant.pk)
+    )
     if participant.meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError({"meeting": _("会议已取消。")})
     if participant.signed_in_at is None:

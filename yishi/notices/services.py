@@ -159,7 +159,7 @@ def notice_withdraw(*, actor, notice: Notice, reason: str) -> Notice:
         raise ValidationError({"reason": _("请填写撤回原因。")})
     if len(reason) > 500:
         raise ValidationError({"reason": _("撤回原因不能超过500个字。")})
-    notice = Notice.objects.select_for_update().select_related("area").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("area").get(pk=notice.pk)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError({"status": _("这条公示已经撤回。")})
     before = {"status": notice.status}
