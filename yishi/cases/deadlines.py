@@ -17,7 +17,6 @@ DEFAULTS = {
     "acknowledge": (4, DeadlineUnit.WORKING_HOURS, 2, "吹哨后部门报到：4个工作小时内"),
     "resolve": (10, DeadlineUnit.WORKING_DAYS, 24, "办结：受理后10个工作日内"),
     "reply": (2, DeadlineUnit.WORKING_DAYS, 8, "答复：办结后2个工作日内"),
-    "rate": (7, DeadlineUnit.CALENDAR_DAYS, 24, "评价：答复后7天内，逾期未评价自动归档"),
 }
 
 

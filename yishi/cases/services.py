@@ -33,6 +33,7 @@ from .models import (
     Channel,
     Extension,
     HandlingMode,
+    RateSettings,
     Rating,
     RatingValue,
     ReplyChannel,
@@ -93,6 +94,9 @@ def _move(case: Case, action: str, *, actor, note: str = "", extra: dict | None 
 
 
 def _due(step: str, start: dt.datetime, case: Case) -> dt.datetime:
+    if step == Step.RATE:
+        # The rating window is a setting of its own (考核设置), in calendar days, the same for every category.
+        return start + dt.timedelta(days=RateSettings.current().rating_window_days)
     return rule_for(step, case.category.key).due(start)
 
 

@@ -10,7 +10,6 @@ DEFAULTS = [
     ("acknowledge", 4, "working_hours", 2, "吹哨后部门报到：4个工作小时内"),
     ("resolve", 10, "working_days", 24, "办结：受理后10个工作日内"),
     ("reply", 2, "working_days", 8, "答复：办结后2个工作日内"),
-    ("rate", 7, "calendar_days", 24, "评价：答复后7天内，逾期未评价自动归档"),
 ]
 
 

@@ -191,3 +191,14 @@ def test_deleting_the_default_deadline_rules_does_not_break_intake(tree):
     case = make_case(tree.building)
     step = case.steps.get(step=Step.ACCEPT)
     assert step.due_at > case.submitted_at
+
+
+def test_rating_window_comes_from_the_rate_settings(world):
+    from yishi.cases.models import RateSettings
+
+    RateSettings.objects.create(rating_window_days=3)
+    case = _prepare(world, Action.REPLY, Status.RESOLVED)
+    staff = world["users"]["community", Role.COMMUNITY_STAFF]
+    reply = services.case_reply(actor=staff, case=case, channel=ReplyChannel.PHONE, text="已电话告知")
+    step = case.steps.get(step=Step.RATE)
+    assert step.due_at == reply.replied_at + dt.timedelta(days=3)

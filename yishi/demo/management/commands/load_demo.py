@@ -22,7 +22,7 @@ class Command(BaseCommand):
         result = load_demo()
         self.stdout.write(
             f"演示数据已就绪：新建区域 {result.areas}、单位 {result.units}、人员 {result.people}、"
-            f"账号 {result.accounts}、角色 {result.grants}、公示 {result.notices}。 "
+            f"账号 {result.accounts}、角色 {result.grants}、公示 {result.notices}、诉求 {result.cases}。 "
             f"Demo data ready: {result.total} new rows."
         )
         self.stdout.write("")
