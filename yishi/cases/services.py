@@ -1094,8 +1094,6 @@ def rate_settings_update(
     from yishi.core import permissions
     from yishi.core.services import require
 
-    from .models import RateSettings
-
     require(actor, permissions.CHANGE_RATE_SETTINGS)
     errors = {}
     try:
