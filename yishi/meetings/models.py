@@ -31,8 +31,26 @@ class MeetingKind(models.TextChoices):
 
 class MeetingStatus(models.TextChoices):
     PLANNED = "planned", _("已安排")
+    IN_SESSION = "in_session", _("进行中")
     HELD = "held", _("已召开")
     CANCELLED = "cancelled", _("已取消")
+
+
+class QuorumRule(models.TextChoices):
+    """How many voting members must be present for the meeting to decide anything."""
+
+    NONE = "none", _("不设法定人数")
+    MAJORITY = "majority", _("过半数成员到会")
+    TWO_THIRDS = "two_thirds", _("三分之二以上成员到会")
+
+
+class ThresholdRule(models.TextChoices):
+    """How many ``for`` votes pass an item (abstentions count as present, not as for)."""
+
+    MAJORITY_PRESENT = "majority_present", _("到会成员过半数同意")
+    MAJORITY_MEMBERS = "majority_members", _("全体成员过半数同意")
+    TWO_THIRDS_PRESENT = "two_thirds_present", _("到会成员三分之二以上同意")
+    TWO_THIRDS_MEMBERS = "two_thirds_members", _("全体成员三分之二以上同意")
 
 
 def _sign_in_code() -> str:
@@ -65,6 +83,18 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     held_at = models.DateTimeField(_("实际召开时间"), null=True, blank=True)
+    is_regular = models.BooleanField(_("例会"), default=False)
+    # The body's rules, copied when the meeting is scheduled so a later charter change does not rewrite history.
+    member_count = models.PositiveIntegerField(_("应到成员数"), default=0)
+    quorum_rule = models.CharField(
+        _("法定人数规则"), max_length=16, choices=QuorumRule.choices, default=QuorumRule.NONE
+    )
+    threshold_rule = models.CharField(
+        _("表决通过规则"),
+        max_length=24,
+        choices=ThresholdRule.choices,
+        default=ThresholdRule.MAJORITY_PRESENT,
+    )
 
     class Meta:
         verbose_name = _("会议")
@@ -87,6 +117,8 @@ class Participant(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     capacity = models.CharField(_("身份"), max_length=60, blank=True, default="")
+    is_member = models.BooleanField(_("表决成员"), default=False, help_text=_("有表决权、计入法定人数。"))
+    invited_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
     signed_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     signed_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -126,3 +158,84 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class VoteStatus(models.TextChoices):
+    OPEN = "open", _("表决中")
+    CLOSED = "closed", _("已结束")
+
+
+class VoteResult(models.TextChoices):
+    PENDING = "", _("未出结果")
+    PASSED = "passed", _("通过")
+    REJECTED = "rejected", _("未通过")
+
+
+class Vote(models.Model):
+    """表决: one vote on an agenda item. Opens only with quorum; ``secret`` votes keep no link from voter to choice.
+
+    The threshold rule and the counts at closing are stored, so the result can be checked by hand.
+    """
+
+    agenda_item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    secret = models.BooleanField(_("无记名表决"), default=False)
+    threshold_rule = models.CharField(_("通过规则"), max_length=24, choices=ThresholdRule.choices)
+    status = models.CharField(_("状态"), max_length=8, choices=VoteStatus.choices, default=VoteStatus.OPEN)
+    present = models.PositiveIntegerField(_("到会表决成员"), default=0)
+    members = models.PositiveIntegerField(_("全体表决成员"), default=0)
+    votes_for = models.PositiveIntegerField(_("同意"), default=0)
+    votes_against = models.PositiveIntegerField(_("反对"), default=0)
+    votes_abstain = models.PositiveIntegerField(_("弃权"), default=0)
+    result = models.CharField(_("结果"), max_length=8, choices=VoteResult.choices, blank=True, default="")
+    opened_at = models.DateTimeField(_("开始时间"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("表决")
+        verbose_name_plural = _("表决")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agenda_item"], condition=Q(status="open"), name="vote_one_open_per_item"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agenda_item} · {self.get_status_display()}"
+
+
+class Choice(models.TextChoices):
+    FOR = "for", _("同意")
+    AGAINST = "against", _("反对")
+    ABSTAIN = "abstain", _("弃权")
+
+
+class BallotReceipt(models.Model):
+    """Who has voted (never what, for a secret vote): one per participant per vote."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="receipts")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "participant"], name="ballot_once_per_participant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vote_id}:{self.participant_id}"
+
+
+class Ballot(models.Model):
+    """选票: who chose what, in a named vote. A secret vote writes no ballot at all — only the receipt and the
+    tallies on the vote — so no row, id or timestamp links a voter to a choice."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="ballots")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(_("意见"), max_length=8, choices=Choice.choices)
+
+    class Meta:
+        verbose_name = _("选票")
+        verbose_name_plural = _("选票")
+
+    def __str__(self) -> str:
+        return self.get_choice_display()

@@ -38,7 +38,10 @@ INSTALLED_APPS = [
     "yishi.attachments",
     "yishi.notices",
     "yishi.meetings",
+    "yishi.opinions",
+    "yishi.followups",
     "yishi.cases",
+    "yishi.councils",
     "yishi.demo",
 ]
 
