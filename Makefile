@@ -1,10 +1,10 @@
 # yishi — the fixed interfaces of DESIGN §5. Needs only Python >= 3.11.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 VENV ?= .venv
 BIN = $(VENV)/bin
 PORT ?= 8000
 CASES ?= 20000
-PIP = $(BIN)/python -m pip --disable-pip-version-check -q
+PIP = $(BIN)/python -m pip --disable-pip-version-check -qq
 
 .PHONY: demo test test-fast lint install install-dev serve worker messages bench clean
 

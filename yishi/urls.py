@@ -17,6 +17,11 @@ urlpatterns = [
     path("attachments/", include("yishi.attachments.urls")),
     path("audit/", include("yishi.audit.urls")),
     path("cases/", include("yishi.cases.urls")),
+    path("opinions/", include("yishi.opinions.urls")),
+    path("followups/", include("yishi.followups.urls")),
+    path("routing/", include("yishi.routing.urls")),
+    path("meetings/", include("yishi.meetings.urls")),
+    path("councils/", include("yishi.councils.urls")),
     path("api/v1/", include("yishi.api_urls")),
     path("open311/v2/", include("yishi.cases.open311.urls")),
 ]

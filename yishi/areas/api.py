@@ -83,9 +83,12 @@ def _int_param(request, name):
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise ValidationError({name: [_("请输入整数。")]}) from exc
+    if not 1 <= number <= 2**63 - 1:  # a primary key; anything else would overflow the database integer
+        raise ValidationError({name: [_("编号超出范围。")]})
+    return number
 
 
 class AreaViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):

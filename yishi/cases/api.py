@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -22,8 +23,8 @@ from rest_framework.response import Response
 
 from yishi.accounts.models import Person
 from yishi.areas.models import Area, Unit
-from yishi.core.api import CursorPagination
-from yishi.core.masking import mask_name, mask_phone
+from yishi.core.api import CursorPagination, DateTimeField
+from yishi.core.masking import mask_name, mask_phone, mask_public_text
 
 from . import rules, selectors, services
 from .models import (
@@ -108,10 +109,12 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.handler_unit.name if case.handler_unit_id else None
 
     def get_reporter_name(self, case: Case) -> str:
-        return case.reporter_name if self._sees_contact(case) else mask_name(case.reporter_name)
+        name = case.reporter_contact()[0]
+        return name if self._sees_contact(case) else mask_name(name)
 
     def get_reporter_phone(self, case: Case) -> str:
-        return case.reporter_phone if self._sees_contact(case) else mask_phone(case.reporter_phone)
+        phone = case.reporter_contact()[1]
+        return phone if self._sees_contact(case) else mask_phone(phone)
 
 
 class CasePartSerializer(serializers.ModelSerializer):
@@ -182,10 +185,26 @@ class CaseDetailSerializer(CaseSerializer):
 
     level_area = serializers.PrimaryKeyRelatedField(read_only=True)
     merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    parts = CasePartSerializer(many=True, read_only=True)
+    parts = serializers.SerializerMethodField()
     replies = CaseReplySerializer(many=True, read_only=True)
     steps = CaseStepSerializer(many=True, read_only=True)
     suggested_route = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField()
+
+    @extend_schema_field(CasePartSerializer(many=True))
+    def get_parts(self, case: Case) -> list:
+        """A department sees its own part of a whistled case, not the other departments'."""
+        request = self.context.get("request")
+        parts = rules.visible_parts(request.user, case, case.parts.all()) if request else []
+        return CasePartSerializer(parts, many=True, context=self.context).data
+
+    def get_text(self, case: Case) -> str:
+        """The text, with contacts and the reporter's name masked for those who may not see them."""
+        return (
+            case.text
+            if self._sees_contact(case)
+            else mask_public_text(case.text, names=[case.reporter_contact()[0]])
+        )
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -264,7 +283,12 @@ class PublishedOutSerializer(CaseDetailSerializer):
 
 class CaseSubmitSerializer(serializers.Serializer):
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all())
-    category = serializers.SlugRelatedField(slug_field="key", queryset=Category.objects.all())
+    category = serializers.SlugRelatedField(
+        slug_field="key",
+        queryset=Category.objects.all(),
+        required=False,
+        help_text="类别代码；省略时按内容智能建议的类别",
+    )
     title = serializers.CharField(allow_blank=True, max_length=200)
     text = serializers.CharField(allow_blank=True, max_length=8000)
     channel = serializers.ChoiceField(choices=API_CHANNELS, default=Channel.API)
@@ -326,7 +350,7 @@ class ParticipantSerializer(serializers.Serializer):
 
 
 class JointSerializer(serializers.Serializer):
-    scheduled_at = serializers.DateTimeField()
+    scheduled_at = DateTimeField()
     location = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
     participants = ParticipantSerializer(many=True)
 
@@ -528,9 +552,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def get_object(self):
         try:
-            return selectors.case_get(user=self.request.user, number=self.kwargs["number"])
+            case = selectors.case_get(user=self.request.user, number=self.kwargs["number"])
         except Case.DoesNotExist as exc:
             raise Http404 from exc
+        # The detail nests parts (with their units), replies and steps: fetch each once, not per row.
+        prefetch_related_objects([case], "parts__unit", "replies", "steps")
+        return case
 
     @extend_schema(
         parameters=[
@@ -557,6 +584,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             and not data["is_anonymous"]
         ):
             data["reporter"] = user.person
+        if data.get("category") is None:
+            from .routing import intake_category
+
+            data["category"] = intake_category(f"{data['title']} {data['text']}")
+            if data["category"] is None:
+                raise serializers.ValidationError({"category": [_("无法根据内容判断类别，请选择类别。")]})
         case = services.case_submit(actor=user, **data)
         return Response(
             CaseCreatedSerializer(case, context=self.get_serializer_context()).data,

@@ -298,6 +298,12 @@ class Case(models.Model):
             lines.append(gettext("答复：%(reply)s") % {"reply": reply.text})
         return gettext("诉求办理结果：%(title)s") % {"title": self.title}, "\n".join(lines)
 
+    def reporter_contact(self) -> tuple[str, str]:
+        """(name, phone) of the reporter: as written down at intake, else the registered person's."""
+        name = self.reporter_name or (self.reporter.name if self.reporter_id else "")
+        phone = self.reporter_phone or (self.reporter.phone if self.reporter_id else "")
+        return name, phone
+
     def notice_people(self) -> list:
         """The reporter, whose name is masked wherever the case is published."""
         return [self.reporter] if self.reporter_id else []

@@ -1,8 +1,10 @@
-"""Category suggestion at intake (cold start): each category's ``keywords`` matched against the text.
+"""Category suggestion at intake — the single entry point (``suggest_category``) for every intake channel.
 
-Until a routing model is trained (the smart-routing issue replaces this module's insides, not its
-signature), a category scores the summed length of its keywords found in the text, so a specific phrase
-("广场舞") outweighs a short one ("吵"). Only categories a resident may pick are suggested.
+When a live routing model trained on enough cases exists (``yishi.routing``), it suggests categories with
+calibrated confidences (智能建议). Otherwise (cold start) each category's ``keywords`` are matched against
+the text: a category scores the summed length of its keywords found, so a specific phrase ("广场舞")
+outweighs a short one ("吵") (按关键词建议). The result says which through its ``source``. Only categories
+a resident may pick are suggested.
 """
 
 from __future__ import annotations
@@ -24,18 +26,44 @@ def _keywords(category: Category) -> list[str]:
     return [k for k in (category.keywords or "").replace("，", " ").replace(",", " ").split() if k]
 
 
+class Suggestions(list):
+    """A list of (category, score), best first, that says how it was made: ``source`` is ``"model"``
+    (confidence = the model's calibrated probability, with ``model_version``) or ``"keywords"``."""
+
+    def __init__(self, items=(), *, source: str = "keywords", model_version: int | None = None):
+        super().__init__(items)
+        self.source = source
+        self.model_version = model_version
+
+    @property
+    def is_model(self) -> bool:
+        return self.source == "model"
+
+
 def suggest_category(
     text: str, *, categories: Iterable[Category] | None = None, limit: int = 3
-) -> list[tuple[Category, float]]:
-    """The categories whose keywords occur in ``text``, best first, as (category, score) with score in (0, 1].
+) -> Suggestions:
+    """The categories suggested for ``text``, best first, as (category, score) with score in (0, 1].
 
-    The score is the summed length of the matched keywords, divided by the best category's (so the best
-    scores 1). Ties go to the category listed first. No match, or no text, gives an empty list.
+    With a usable routing model (see ``yishi.routing.services.usable_model``): its top ``limit`` categories
+    and their probabilities. Otherwise the keyword rules: the summed length of the matched keywords,
+    divided by the best category's (so the best scores 1); ties go to the category listed first. No match,
+    or no text, gives an empty list.
     """
-    text = (text or "").lower()
-    if not text.strip():
-        return []
+    if not (text or "").strip():
+        return Suggestions()
+    from yishi.routing.services import routing_predict, usable_model
+
     pool = list(categories) if categories is not None else selectable_categories()
+    predicted = routing_predict(text, limit=limit, categories=pool)
+    if predicted:
+        live = usable_model()
+        return Suggestions(predicted, source="model", model_version=live.version if live else None)
+    return Suggestions(_keyword_scores(text, pool, limit))
+
+
+def _keyword_scores(text: str, pool: list[Category], limit: int) -> list[tuple[Category, float]]:
+    text = text.lower()
     scored = []
     for position, category in enumerate(pool):
         matched = {k for k in _keywords(category) if k.lower() in text}
@@ -47,3 +75,11 @@ def suggest_category(
     scored.sort(key=lambda item: (-item[0], item[1]))
     best = scored[0][0]
     return [(category, round(raw / best, 3)) for raw, _position, category in scored[:limit]]
+
+
+def intake_category(text: str) -> Category | None:
+    """The category an intake without one gets: the top suggestion for ``text`` (model or keywords), or
+    None when nothing is suggested. Low confidence still pre-fills; the case is then flagged for manual
+    dispatch by its recorded suggestion."""
+    suggestions = suggest_category(text, limit=1)
+    return suggestions[0][0] if suggestions else None

@@ -123,6 +123,24 @@ def claiming_unit(actor, case) -> Unit:
     raise PermissionDenied(_("您所在的部门不能认领这条诉求。"))
 
 
+def sees_all_parts(user, case) -> bool:
+    """Whether ``user`` sees every department's part of a whistled case. Those who reach the case through its
+    area (staff, supervisors, grid workers, deputies) do; a department reaches it through its own part only,
+    and sees just that part."""
+    if permissions.is_superadmin(user):
+        return True
+    from .selectors import AREA_READERS
+
+    return any(g.role in AREA_READERS and _within(case.area_path, g.area) for g in _grants(user))
+
+
+def visible_parts(user, case, parts):
+    """The parts of ``parts`` (a case's) that ``user`` may see."""
+    if sees_all_parts(user, case):
+        return list(parts)
+    return [p for p in parts if is_unit_staff(user, p.unit)]
+
+
 def can_see_contact(user, case) -> bool:
     """The reporter's contact data is for those handling the case, and for the reporter."""
     if permissions.is_superadmin(user):

@@ -63,6 +63,19 @@ def case_visible(user) -> QuerySet:
     return qs.filter(pk__in=Case.objects.filter(condition).values("pk"))
 
 
+def parse_keyset(value: str) -> tuple[dt.datetime, int] | None:
+    """The ``before`` of a keyset page, ``<iso datetime>_<id>`` as the lists write it, or None when it is not
+    one (a malformed, impossible or out-of-range value is treated as no cursor, never as an error)."""
+    at, sep, pk = (value or "").rpartition("_")
+    if not sep or not pk.isdigit() or not 0 < int(pk) <= 2**63 - 1:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(at)
+        return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
 def case_get(*, user, number: str) -> Case:
     """One case by its number, or ``Case.DoesNotExist`` when missing or out of the user's scope."""
     return (
@@ -144,7 +157,8 @@ def similar_open_cases(
     *, user, area, category, text: str = "", latitude=None, longitude=None, exclude_pk=None, limit: int = 5
 ) -> list[Case]:
     """Open cases that may be the same problem: same category, and the same community or within 250 m when
-    both have coordinates, ranked by shared characters of the text (Chinese has no spaces to split on).
+    both have coordinates, ranked by shared character pairs of the text (Chinese has no spaces to split on).
+    With a text, cases sharing less than ``MIN_SIMILARITY`` of their pairs are left out.
     """
     from .services import ancestor_at
 
@@ -155,22 +169,39 @@ def similar_open_cases(
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     near = subtree_q(community.path, "area_path")
-    if latitude not in (None, "") and longitude not in (None, ""):
+    try:
         lat, lon = float(latitude), float(longitude)
+        located = -90 <= lat <= 90 and -180 <= lon <= 180
+    except (TypeError, ValueError):
+        located = False
+    if located:
         # 250 m is about 0.00225° of latitude; longitude degrees shrink with cos(latitude) (~0.0028° here).
         near |= Q(
             latitude__range=(lat - 0.00225, lat + 0.00225), longitude__range=(lon - 0.0029, lon + 0.0029)
         )
     candidates = list(qs.filter(near).order_by("-submitted_at")[:50])
-    if latitude not in (None, "") and longitude not in (None, ""):
-        candidates = [c for c in candidates if c.latitude is None or _metres(c, lat, lon) <= 250]
+    if located:
+        # The box above is a square; keep the same community's cases, and others only within the circle.
+        candidates = [
+            c
+            for c in candidates
+            if c.area_path.startswith(community.path)
+            or (c.latitude is not None and _metres(c, lat, lon) <= 250)
+        ]
     words = _bigrams(text)
 
     def score(case: Case) -> float:
         other = _bigrams(case.title + case.text)
         return len(words & other) / (len(words | other) or 1)
 
-    return sorted(candidates, key=score, reverse=True)[:limit]
+    scored = [(score(c), c) for c in candidates]
+    if words:
+        scored = [(s, c) for s, c in scored if s >= MIN_SIMILARITY]
+    return [c for _s, c in sorted(scored, key=lambda sc: sc[0], reverse=True)[:limit]]
+
+
+# Share of character pairs two texts must have in common to be shown as possibly the same problem.
+MIN_SIMILARITY = 0.05
 
 
 def _bigrams(text: str) -> set[str]:
@@ -205,7 +236,7 @@ def steps_due(*, user, within_hours: int = 24, overdue: bool = False, unit=None,
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
     """The cases ``user`` may see, filtered, unordered and unsliced: for callers that page themselves (API)."""
-    qs = case_visible(user).select_related("category", "area", "handler_unit")
+    qs = case_visible(user).select_related("category", "area", "handler_unit", "reporter")
     if status:
         qs = qs.filter(status=status)
     if open_only:

@@ -273,6 +273,7 @@ def case_submit(
     )
     case.save()
     _open_step(case, Step.ACCEPT, now)
+    _record_suggestion(case)
     audit_record(
         actor=actor,
         obj=case,
@@ -404,7 +405,9 @@ def case_accept(*, actor, case: Case, category: Category | None = None, note: st
         if not category.is_active:
             raise ValidationError({"category": _("该类别已停用。")})
         changes["category"] = category
+    corrected_from = case.category
     case.category = changes.get("category", case.category)
+    _routing_corrected(actor, case, corrected_from, case.category)
     level, unit = route_for(case)
     route = {"level": str(level), "unit": unit.pk if unit else None}
     _move(case, Action.ACCEPT, actor=actor, note=note, extra={"route": route}, **changes)
@@ -418,6 +421,48 @@ def case_accept(*, actor, case: Case, category: Category | None = None, note: st
         case=case,
         verb="case.accept",
     )
+    return case
+
+
+def _record_suggestion(case: Case) -> None:
+    """智能派单: keep what routing suggested for the new case (alternatives, confidence, manual flag)."""
+    from yishi.routing.services import suggestion_record
+
+    suggestion_record(case=case)
+
+
+def _routing_corrected(actor, case: Case, from_category: Category, to_category: Category) -> None:
+    """Staff set the category: a correction for routing to learn from (or a confirmation if unchanged)."""
+    from yishi.routing.services import correction_record
+
+    correction_record(actor=actor, case=case, from_category=from_category, to_category=to_category)
+
+
+@transaction.atomic
+def case_recategorize(*, actor, case: Case, category: Category, note: str = "") -> Case:
+    """改类别: a dispatcher at the case's level sets its category before it is dispatched (待受理 or
+    已受理待分办). A change is audited and kept as a routing correction; the same category confirms the
+    suggestion (ending the manual-dispatch flag). Headings and inactive categories are refused.
+    """
+    case = _locked(case)
+    rules.require_dispatcher(actor, case)
+    if case.status not in (Status.SUBMITTED, Status.ACCEPTED):
+        raise ValidationError({"category": _("诉求分办后不能再修改类别。")})
+    if not category.is_active or category.children.filter(is_active=True).exists():
+        raise ValidationError({"category": _("请选择一个启用的具体类别。")})
+    before = case.category
+    if category.pk != before.pk:
+        case.category = category
+        case.save(update_fields=["category", "updated_at"])
+        audit_record(
+            actor=actor,
+            obj=case,
+            verb="case.recategorize",
+            before={"category": before.key},
+            after={"category": category.key},
+            note=note,
+        )
+    _routing_corrected(actor, case, before, category)
     return case
 
 
@@ -513,7 +558,8 @@ def case_joint(
     participants: list[tuple[Person | None, Unit | None, str]],
 ):
     """五方协商联合办: call a joint meeting of the parties (party organisation, residents' committee, property
-    company, owners' committee, units in the area). The meeting is a shared ``Meeting`` whose subject is the case.
+    company, owners' committee, units in the area). The meeting is a shared ``Meeting`` whose subject is the case;
+    it may not be set in the past, and every invited person with an account (and each unit's staff) is told.
     """
     from yishi.meetings.services import meeting_schedule
 
@@ -521,7 +567,20 @@ def case_joint(
     rules.require_action(actor, case, Action.JOINT)
     if len([p for p in participants if p[0] or p[1]]) < 2:
         raise ValidationError({"participants": _("联合办理至少需要两方参加。")})
+    if scheduled_at is not None and timezone.localdate(scheduled_at) < timezone.localdate():
+        raise ValidationError({"scheduled_at": _("会议时间不能早于今天。")})
     _move(case, Action.JOINT, actor=actor, handling_mode=HandlingMode.JOINT)
+    invited = [p[0].user for p in participants if p[0] is not None and hasattr(p[0], "user")]
+    for _person, unit, _capacity in (p[:3] for p in participants):
+        if unit is not None:
+            invited.extend(rules.unit_staff(unit))
+    _notify(
+        invited,
+        title=_("邀请参加五方协商联合办：%(title)s") % {"title": case.title},
+        case=case,
+        body=f"{timezone.localtime(scheduled_at):%Y-%m-%d %H:%M} {location}",
+        verb="case.joint",
+    )
     return meeting_schedule(
         actor=actor,
         kind="joint_handling",
@@ -679,7 +738,16 @@ def _referral(action: str, mode: str):
         note_ = _require_text(note, "note", _("请说明转办的理由。"))
         case_ = _locked(case)
         rules.require_action(actor, case_, action)
-        return _move(case_, action, actor=actor, note=note_, handling_mode=mode)
+        _move(case_, action, actor=actor, note=note_, handling_mode=mode)
+        _notify(
+            rules.reporter_users(case_),
+            title=_("您的诉求已%(action)s：%(number)s")
+            % {"action": Action(action).label, "number": case_.number},
+            body=note_,
+            case=case_,
+            verb=f"case.{action}",
+        )
+        return case_
 
     return refer
 
@@ -941,7 +1009,15 @@ def case_close(*, actor, case: Case, conclusion: str = "") -> Case:
         )
     conclusion = _require_text(conclusion, "conclusion", _("请填写督办结论。"))
     rules.require_action(actor, case, Action.CLOSE)
-    return _move(case, Action.CLOSE, actor=actor, note=conclusion, closed_at=now)
+    _move(case, Action.CLOSE, actor=actor, note=conclusion, closed_at=now)
+    _notify(
+        rules.reporter_users(case),
+        title=_("您的诉求督办已办结：%(number)s") % {"number": case.number},
+        body=conclusion,
+        case=case,
+        verb="case.close",
+    )
+    return case
 
 
 # ---------------------------------------------------------------- deadlines

@@ -78,7 +78,12 @@ class RecordForm(forms.Form):
     channel = forms.ChoiceField(label=_("渠道"), choices=OFFLINE_CHANNELS)
     area = forms.ModelChoiceField(label=_("所在区域"), queryset=Area.objects.none())
     address = forms.CharField(label=_("详细地址"), required=False, max_length=255)
-    category = forms.ModelChoiceField(label=_("类别"), queryset=Category.objects.filter(is_active=True))
+    category = forms.ModelChoiceField(
+        label=_("类别"),
+        queryset=Category.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("按内容智能建议"),
+    )
     title = forms.CharField(label=_("标题"), max_length=120)
     text = _text(_("内容"), rows=5, max_length=4000)
     reporter_name = forms.CharField(label=_("反映人姓名"), required=False, max_length=50)
@@ -98,6 +103,19 @@ class RecordForm(forms.Form):
         qs = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
         levels = [lvl for lvl, order in LEVEL_ORDER.items() if order >= LEVEL_ORDER[Level.COMMUNITY]]
         self.fields["area"].queryset = qs.filter(level__in=levels, is_active=True).order_by("path")
+
+    def clean(self):
+        """No category chosen: the top routing suggestion for the title and text pre-fills it."""
+        data = super().clean()
+        if not data.get("category") and data.get("title") and data.get("text"):
+            from .routing import intake_category
+
+            data["category"] = intake_category(f"{data['title']} {data['text']}")
+            if data["category"] is None:
+                self.add_error("category", _("无法根据内容判断类别，请选择类别。"))
+        elif not data.get("category") and "category" not in self.errors:
+            self.add_error("category", _("请选择类别。"))
+        return data
 
     def clean_reporter_phone(self):
         """Checked before similar cases are shown, so a wrong number is not found only at the second step."""

@@ -1,4 +1,4 @@
-"""Jobs of the case process, run by django-q every 10 minutes (schedules made by migration 0004).
+"""Jobs of the case process, run by django-q every 10 minutes (schedules in ``yishi.core.jobs``).
 
 Each job is a thin wrapper over a service and is idempotent: a step is supervised once (``supervised_at``),
 reminded once (``reminded_at``), and a case is closed once, so a job run twice, retried or run by two
@@ -13,14 +13,6 @@ import datetime as dt
 from django.utils.dateparse import parse_datetime
 
 from . import services
-
-SCHEDULES = {
-    # schedule name -> dotted path of the job
-    "cases.supervise_overdue_steps": "yishi.cases.tasks.supervise_overdue_steps",
-    "cases.close_unrated_cases": "yishi.cases.tasks.close_unrated_cases",
-    "cases.notify_due_soon": "yishi.cases.tasks.notify_due_soon",
-}
-EVERY_MINUTES = 10
 
 
 def _when(now: dt.datetime | str | None) -> dt.datetime | None:

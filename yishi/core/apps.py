@@ -13,3 +13,15 @@ class CoreConfig(AppConfig):
         from yishi.core.permissions import register_rules
 
         register_rules()
+
+        from django.apps import apps
+        from django.db.models.signals import post_migrate
+
+        from yishi.core.jobs import ensure_schedules
+
+        # Sent once per app that has models; django-q's own signal comes once its schedule table exists.
+        post_migrate.connect(
+            ensure_schedules,
+            sender=apps.get_app_config("django_q"),
+            dispatch_uid="yishi.core.jobs.ensure_schedules",
+        )

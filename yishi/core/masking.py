@@ -42,6 +42,17 @@ def mask_id_number(id_number: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_public_text(text: str, *, names=()) -> str:
+    """What may be shown in public: ``mask_text`` plus each of ``names`` (full names of the people concerned)
+    replaced by its masked form, longer names first so 欧阳娜娜 is not half-masked by a shorter name inside it."""
+    text = mask_text(text)
+    for name in sorted(
+        {(n or "").strip() for n in names if len((n or "").strip()) >= 2}, key=len, reverse=True
+    ):
+        text = text.replace(name, mask_name(name))
+    return text
+
+
 def mask_text(text: str) -> str:
     """Mask mobile numbers and resident ID numbers that appear anywhere inside ``text``."""
     text = _ID_IN_TEXT.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text or "")

@@ -27,24 +27,57 @@ VIEW_AUDIT = "audit.view_auditevent"
 IMPORT_LEDGER = "areas.import_ledger"
 VIEW_CASE_RATES = "cases.view_rates"  # the P1 dashboard, rankings and ledgers of an area subtree
 CHANGE_RATE_SETTINGS = "cases.change_ratesettings"  # the weights of the rates (one global row)
+VIEW_MEETING, CHANGE_MEETING = "meetings.view_meeting", "meetings.change_meeting"
+VIEW_COUNCIL, CHANGE_COUNCIL = "councils.view_council", "councils.change_council"
+VIEW_OPINION, CHANGE_OPINION = "opinions.view_opinion", "opinions.change_opinion"  # change: paper, research
+ADD_OPINION = "opinions.add_opinion"  # give an opinion online on a subject in one's area
+VIEW_FOLLOWUP, CHANGE_FOLLOWUP = "followups.view_followup", "followups.change_followup"
+ADD_VOLUNTEER = "followups.add_volunteer"  # sign up as a volunteer for a follow-up item
 
-_EVERYONE = {VIEW_AREA, VIEW_UNIT, VIEW_NOTICE}
-_FIELD_WORKER = _EVERYONE | {VIEW_PERSON, VIEW_ATTACHMENT, CHANGE_ATTACHMENT}
-_STAFF = _FIELD_WORKER | {CHANGE_PERSON, CHANGE_UNIT, CHANGE_NOTICE, VIEW_AUDIT, VIEW_CASE_RATES}
+# What anyone with a grant in an area may do there: read its areas, units, notices, council, opinions and
+# follow-ups; give an opinion online; volunteer.
+_EVERYONE = {
+    VIEW_AREA,
+    VIEW_UNIT,
+    VIEW_NOTICE,
+    VIEW_COUNCIL,
+    VIEW_OPINION,
+    ADD_OPINION,
+    VIEW_FOLLOWUP,
+    ADD_VOLUNTEER,
+}
+# Those who work in the area also see its people, meetings and files. (Residents see a meeting only when
+# invited: a joint case meeting names the case and the parties.)
+_WORKER = _EVERYONE | {VIEW_MEETING, VIEW_ATTACHMENT}
+_FIELD_WORKER = _WORKER | {VIEW_PERSON, CHANGE_ATTACHMENT}
+# Those who convene meetings, type in paper opinions, record research and manage follow-up items.
+_CONVENER = {CHANGE_MEETING, CHANGE_OPINION, CHANGE_FOLLOWUP}
+_STAFF = (
+    _FIELD_WORKER
+    | _CONVENER
+    | {
+        CHANGE_PERSON,
+        CHANGE_UNIT,
+        CHANGE_NOTICE,
+        VIEW_AUDIT,
+        VIEW_CASE_RATES,
+        CHANGE_COUNCIL,
+    }
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.RESIDENT: frozenset(_EVERYONE),
     Role.PARTY_MEMBER: frozenset(_EVERYONE),
     Role.UNION_REP: frozenset(_EVERYONE),
     Role.EMPLOYER_REP: frozenset(_EVERYONE),
-    Role.DEPUTY: frozenset(_EVERYONE | {VIEW_ATTACHMENT}),
-    Role.DEPARTMENT_STAFF: frozenset(_EVERYONE | {VIEW_ATTACHMENT, CHANGE_ATTACHMENT}),
+    Role.DEPUTY: frozenset(_WORKER),
+    Role.DEPARTMENT_STAFF: frozenset(_WORKER | {CHANGE_ATTACHMENT}),
     Role.GRID_WORKER: frozenset(_FIELD_WORKER),
     Role.BUILDING_STEWARD: frozenset(_FIELD_WORKER),
     Role.COMMUNITY_STAFF: frozenset(_STAFF),
     Role.PARTY_SECRETARY: frozenset(_STAFF),
     Role.STREET_STAFF: frozenset(_STAFF),
-    Role.CPPCC_OFFICE: frozenset(_EVERYONE | {CHANGE_NOTICE, VIEW_ATTACHMENT, CHANGE_ATTACHMENT}),
+    Role.CPPCC_OFFICE: frozenset(_WORKER | _CONVENER | {CHANGE_NOTICE, CHANGE_ATTACHMENT}),
     Role.AUDITOR: frozenset(_FIELD_WORKER - {CHANGE_ATTACHMENT} | {VIEW_AUDIT, VIEW_CASE_RATES}),
     Role.ADMIN: frozenset(_STAFF | {CHANGE_AREA, IMPORT_LEDGER, CHANGE_RATE_SETTINGS}),
 }

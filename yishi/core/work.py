@@ -86,6 +86,14 @@ def work_sections(user) -> list[Section]:
             )
         )
     sections.extend(_case_sections(grants))
+    if permissions.can(user, permissions.VIEW_COUNCIL):
+        sections.append(
+            Section(
+                _("党员民情议事会"),
+                _("议题、会议与落实"),
+                [Link(_("议事会"), reverse("councils:list"), "councils")],
+            )
+        )
     sections.append(Section(_("消息"), "", [Link(_("收件箱"), reverse("notifications:inbox"), "inbox")]))
     return sections
 

@@ -37,6 +37,10 @@ class Council(models.Model):
     def scope_path(self) -> str:
         return self.area.path
 
+    def active_members(self):
+        """The members who have not left, with their people."""
+        return self.members.filter(left_on__isnull=True).select_related("person")
+
 
 class CouncilMember(models.Model):
     """议事会成员: a person on the council, in a capacity, from a residential group; ``left_on`` ends it."""
@@ -200,3 +204,19 @@ class Topic(models.Model):
     @property
     def scope_path(self) -> str:
         return self.council.area.path
+
+    @property
+    def area(self) -> Area:
+        return self.council.area
+
+    def opinion_window_open(self, today=None) -> bool:
+        """意见征求期: opinions online or from the paper box are taken only while the topic is published and
+        today is not past its opinion deadline (the opinions app asks this before accepting one)."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        return (
+            self.status == TopicStatus.PUBLISHED
+            and self.opinion_deadline is not None
+            and today <= self.opinion_deadline
+        )

@@ -33,10 +33,12 @@ class LoadResult:
     grants: int = 0
     notices: int = 0
     cases: int = 0
+    councils: int = 0
 
     @property
     def total(self) -> int:
-        return self.areas + self.units + self.people + self.accounts + self.grants + self.notices + self.cases
+        counts = (self.areas, self.units, self.people, self.accounts, self.grants, self.notices, self.cases)
+        return sum(counts) + self.councils
 
 
 def _load_areas(
@@ -119,7 +121,21 @@ def load_demo() -> LoadResult:
         _load_person(spec, areas, units, result)
     result.notices = _load_notices(areas)
     result.cases = _load_cases(areas, units)
+    from .councils_data import load_council
+
+    result.councils = load_council(areas, units)
+    _load_open311_key()
     return result
+
+
+# The Open311 key of the demo client app (README); a second load finds it and changes nothing.
+DEMO_OPEN311_KEY = "yishi-demo-key"
+
+
+def _load_open311_key() -> None:
+    from yishi.cases.open311.services import open311_key_create
+
+    open311_key_create("演示客户端 demo client", DEMO_OPEN311_KEY)
 
 
 def _load_cases(areas: dict[str, Area], units: dict[str, Unit]) -> int:

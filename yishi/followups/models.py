@@ -9,6 +9,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yishi.accounts.models import Person
@@ -20,6 +21,9 @@ class FollowUpStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("推进中")
     DONE = "done", _("已完成")
     CANCELLED = "cancelled", _("已撤销")
+
+
+OPEN_STATUSES = (FollowUpStatus.PLANNED, FollowUpStatus.IN_PROGRESS)
 
 
 class FollowUp(models.Model):
@@ -77,6 +81,7 @@ class FollowUp(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+    cancel_reason = models.TextField(_("撤销原因"), blank=True, default="")
 
     class Meta:
         verbose_name = _("落实事项")
@@ -107,6 +112,15 @@ class FollowUp(models.Model):
     @property
     def scope_path(self) -> str:
         return self.area.path
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still open after its deadline (a local calendar day)."""
+        return self.is_open and self.deadline < timezone.localdate()
 
 
 class ProgressUpdate(models.Model):

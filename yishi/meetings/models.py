@@ -83,6 +83,8 @@ class Meeting(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     held_at = models.DateTimeField(_("实际召开时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=500, blank=True, default="")
     is_regular = models.BooleanField(_("例会"), default=False)
     # The body's rules, copied when the meeting is scheduled so a later charter change does not rewrite history.
     member_count = models.PositiveIntegerField(_("应到成员数"), default=0)

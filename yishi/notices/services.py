@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from yishi.accounts.models import Person
 from yishi.areas.models import Area, subtree_q
 from yishi.audit.services import audit_record
-from yishi.core import permissions
-from yishi.core.masking import mask_name, mask_text
+from yishi.core import masking, permissions
 from yishi.core.services import require, snapshot
 
 from .models import Notice, NoticeKind, NoticeStatus
@@ -59,13 +58,7 @@ def mask_public_text(text: str, *, people: Iterable[Person] = ()) -> str:
 
     Longer names are replaced first, so 欧阳娜娜 is not half-masked by a shorter name inside it.
     """
-    names = sorted(
-        {(p.name or "").strip() for p in people if len((p.name or "").strip()) >= 2}, key=len, reverse=True
-    )
-    text = mask_text(text or "")
-    for name in names:
-        text = text.replace(name, mask_name(name))
-    return text
+    return masking.mask_public_text(text or "", names=[p.name for p in people])
 
 
 def publisher_label_for(actor, area: Area) -> str:

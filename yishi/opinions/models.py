@@ -87,6 +87,20 @@ class Opinion(models.Model):
     def is_researched(self) -> bool:
         return hasattr(self, "research")
 
+    @property
+    def party_badge(self) -> bool:
+        """Whether this opinion carries the 党员 badge (``{% party_badge opinion %}``)."""
+        return bool(self.shows_party_identity and self.author_id and self.author.is_party_member)
+
+    @property
+    def display_name(self) -> str:
+        """Who gave it, unmasked: the person, else the unit, else the name written on the paper form."""
+        if self.author_id:
+            return self.author.name
+        if self.author_unit_id:
+            return self.author_unit.name
+        return self.author_name
+
 
 class ResearchConclusion(models.TextChoices):
     ADOPT = "adopt", _("采纳")

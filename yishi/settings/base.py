@@ -41,12 +41,14 @@ INSTALLED_APPS = [
     "yishi.opinions",
     "yishi.followups",
     "yishi.cases",
+    "yishi.routing",
     "yishi.councils",
     "yishi.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yishi.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

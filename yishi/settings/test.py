@@ -14,6 +14,7 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-media-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="yishi-test-static-"))
+YISHI_ROUTING_MODEL_DIR = Path(tempfile.mkdtemp(prefix="yishi-test-models-"))
 YISHI_SMS_SENDER = "yishi.notifications.sms.LocmemSmsSender"
 ALLOWED_HOSTS = ["*"]
 # The demo loader generates a year of cases; tests that load the demo need only a few.

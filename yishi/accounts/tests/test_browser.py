@@ -97,3 +97,22 @@ def test_party_member_turns_off_party_identity(page, live_server, tree):
     page.get_by_label("亮明党员身份").uncheck()
     page.get_by_test_id("profile-submit").click()
     expect(page.get_by_test_id("me-name").locator(".tag.party")).to_have_count(0)
+
+
+def test_every_other_role_logs_in_to_its_own_work(page, live_server, tree):
+    """One browser, one login per remaining role: each lands on 「我的工作」 showing its role on its area."""
+    from yishi.core.tests.factories import UnitFactory
+
+    unit = UnitFactory(area=tree.street, name="城市管理局")
+    seen = {Role.RESIDENT, Role.COMMUNITY_STAFF, Role.GRID_WORKER, Role.PARTY_MEMBER}
+    for role in [r for r in Role if r not in seen]:
+        area = (
+            tree.street
+            if role in (Role.STREET_STAFF, Role.DEPARTMENT_STAFF, Role.AUDITOR)
+            else tree.community
+        )
+        user_with_role(role, area, unit=unit if role == Role.DEPARTMENT_STAFF else None, username=f"u-{role}")
+        login(page, live_server, f"u-{role}")
+        expect(page.locator("main h1")).to_have_text("我的工作")
+        expect(page.locator("main")).to_contain_text(f"{role.label} · {area.name}")
+        page.context.clear_cookies()

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0002_smscode'),
         ('areas', '0001_initial'),
-        ('cases', '0004_job_schedules'),
+        ('cases', '0003_rates_open311_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -140,7 +140,7 @@ def area_by_address(address: str) -> Area:
 def _requests_qs() -> QuerySet:
     open_resolve = CaseStep.objects.filter(step=Step.RESOLVE, done_at__isnull=True).order_by("-round")
     return Case.objects.select_related(
-        "category", "area", "level_area", "handler_unit", "merged_into"
+        "category", "area", "level_area", "handler_unit", "merged_into", "reporter"
     ).prefetch_related(Prefetch("steps", queryset=open_resolve, to_attr="open_resolve_steps"))
 
 

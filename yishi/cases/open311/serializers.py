@@ -12,7 +12,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from yishi.core.masking import mask_name, mask_text
+from yishi.core.masking import mask_public_text
 
 from ..models import Case, Category
 from ..workflow import Status
@@ -56,10 +56,10 @@ def w3(value: dt.datetime | None) -> str | None:
 
 
 def _public_text(case: Case, value: str) -> str:
-    value = mask_text(value or "")
-    if case.reporter_name and len(case.reporter_name) > 1:
-        value = value.replace(case.reporter_name, mask_name(case.reporter_name))
-    return value
+    """Text of a case as the public may read it: contacts masked and the reporter's name masked, whether the
+    reporter was written down by name or is a registered person."""
+    names = [case.reporter_name, *(p.name for p in case.notice_people())]
+    return mask_public_text(value or "", names=names)
 
 
 def service_data(category: Category) -> dict:
@@ -124,7 +124,8 @@ def request_data(case: Case, *, events: list | None = None, extensions: bool = F
         "requested_datetime": w3(case.submitted_at),
         "updated_datetime": w3(case.updated_at if case.is_open else (case.closed_at or case.updated_at)),
         "expected_datetime": _expected(case),
-        "address": case.address or case.area.name,
+        # The detailed address (a flat number) identifies the reporter; the public feed names the place only.
+        "address": case.area.name,
         "address_id": case.area.code or str(case.area_id),
         "zipcode": None,
         "lat": float(case.latitude) if case.latitude is not None else None,

@@ -91,10 +91,13 @@ def service_definition(request, code, fmt):
 def _window(query) -> tuple[dt.datetime, dt.datetime]:
     """``start_date``/``end_date`` with the 90-day default window; a range may not span more than 90 days."""
     start, end = params.w3_datetime(query, "start_date"), params.w3_datetime(query, "end_date")
-    if end is None:
-        end = min(start + DEFAULT_WINDOW, timezone.now()) if start else timezone.now()
-    if start is None:
-        start = end - DEFAULT_WINDOW
+    try:
+        if end is None:
+            end = min(start + DEFAULT_WINDOW, timezone.now()) if start else timezone.now()
+        if start is None:
+            start = end - DEFAULT_WINDOW
+    except OverflowError as exc:  # a date at the very edge of the calendar (year 1 or 9999)
+        raise Open311Error(400, "start_date/end_date are out of range.") from exc
     if start > end:
         raise Open311Error(400, "start_date is after end_date.")
     if end - start > DEFAULT_WINDOW:

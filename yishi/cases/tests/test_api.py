@@ -653,3 +653,17 @@ def test_full_whistle_cycle_through_the_api_only(w):
     assert rated["case_status"] == Status.CLOSED and rated["round"] == 1
     detail = resident.get(url).json()
     assert detail["reopen_count"] == 1 and len(detail["replies"]) == 2
+
+
+@pytest.mark.parametrize("size", [2, 7])
+def test_detail_query_count_does_not_grow_with_parts(w, size, django_assert_max_num_queries):
+    from yishi.cases import services
+
+    case = new_case(w, Status.ACCEPTED, street=True)
+    units = [w.dept, w.other, *(UnitFactory(area=w.tree.street) for _ in range(size - 2))]
+    services.case_whistle(actor=w.users["street"], case=case, parts=[(u, "分工") for u in units])
+    client = client_for(w.users["street"])
+    client.get(f"/api/v1/cases/{case.number}/")  # warm the content-type cache
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/api/v1/cases/{case.number}/")
+    assert len(response.json()["parts"]) == size

@@ -387,7 +387,9 @@ def test_get_requests_json_schema_and_public_fields(client, w):
     assert item["service_request_id"] == case.number and item["status"] == "open"
     assert item["service_code"] == "noise" and item["service_name"] == "噪声扰民"
     assert item["description"] == "喇叭太吵，联系我138****5678，我叫马*兰。"
-    assert item["lat"] == 38.0001 and item["long"] == 106.2101 and item["address"] == "古城巷5号楼下"
+    assert (
+        item["lat"] == 38.0001 and item["long"] == 106.2101 and item["address"] == w.tree.building.name
+    )  # the place, never the detailed address
     assert item["agency_responsible"] == "裕西社区"
     assert item["media_url"] is None and item["expected_datetime"] is None
     body = json.dumps(data, ensure_ascii=False)
@@ -606,3 +608,24 @@ def test_admin_add_page_creates_a_key_and_shows_it_once(client, w):
     page = client.get(f"/admin/cases/open311key/{key.pk}/change/").content.decode()
     assert raw not in page and key.key_hash not in page
     assert post(client, api_key=raw, address_id="640302101").status_code == 200
+
+
+def test_public_feed_masks_a_registered_reporters_name_and_gives_no_flat_number(client, w):
+    from yishi.cases.models import Channel
+    from yishi.cases.services import case_submit
+
+    resident = user_with_role("resident", w.tree.building, username="o311-resident")
+    resident.person.name = "张秀英"
+    resident.person.save()
+    case = case_submit(
+        actor=resident,
+        area=w.tree.building,
+        category=w.noise,
+        title="噪声",
+        channel=Channel.OPINION_BOX,
+        text="我是张秀英，住3单元401，电话13912345678",
+        address="古城巷5号楼3单元401室",
+    )
+    body = client.get(f"{BASE}requests/{case.number}.json").content.decode()
+    assert "张秀英" not in body and "张*英" in body
+    assert "13912345678" not in body and "401室" not in body

@@ -262,3 +262,56 @@ def test_extension_requested_and_approved(page, live_server, w):
     assert page.get_by_test_id("extension").get_attribute("data-decision") == "approved"
     expected = timezone.localtime(add_working_days(before, 3)).strftime("%Y-%m-%d %H:%M")
     assert page.locator("[data-testid='step-resolve'] [data-testid='step-due']").inner_text() == expected
+
+
+def test_joint_handling_from_the_opinion_box_to_the_rating_on_the_tracking_page(page, live_server, w):
+    """五方协商联合办, all through the pages: a signed-in resident reports on the opinion box, the community
+    calls the joint meeting of the parties, records its outcome, resolves and replies; the resident rates on
+    the tracking page."""
+    from yishi.meetings.models import Meeting
+
+    hospital, company = (
+        w.tree.hospital,
+        UnitFactory(area=w.tree.community, name="裕西物业", kind="property_company"),
+    )
+    log_in(page, live_server, w.resident)
+    page.goto(f"{live_server.url}/cases/box/{w.tree.community.pk}/")
+    page.get_by_test_id("title").fill("卫生院与5号楼之间墙体开裂")
+    page.get_by_test_id("text").fill("古城卫生院与古城巷5号楼之间的隔墙裂缝越来越大，担心倒塌。")
+    page.locator("#id_category").select_option(str(w.category.pk))
+    page.get_by_test_id("area").select_option(str(w.tree.building.pk))
+    page.get_by_test_id("submit").click()
+    number = page.get_by_test_id("case-number").inner_text()
+    case = Case.objects.get(number=number)
+    assert case.reporter == w.resident.person
+
+    log_in(page, live_server, w.staff)
+    open_case(page, live_server, case)
+    do(page, "accept")
+    do(
+        page,
+        "joint",
+        {
+            "scheduled_at": (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
+            "location": "社区议事厅",
+        },
+        {"units_unit": str(hospital.pk), "property_unit": str(company.pk)},
+    )
+    assert status(page) == Status.HANDLING
+    meeting = Meeting.objects.get(body_id=str(case.pk))
+    assert {p.unit for p in meeting.participants.all()} == {hospital, company}
+    do(
+        page,
+        f"meeting_record-{meeting.pk}",
+        {"minutes": "五方现场查看墙体", "outcome": "卫生院出资修缮，物业配合"},
+    )
+    do(page, "resolve", {"result": "卫生院已修缮危墙，物业公司清运建筑垃圾"})
+    do(page, "reply", {"text": "危墙已修缮，请您查看。"}, {"channel": "in_person"})
+    assert status(page) == Status.REPLIED
+
+    log_in(page, live_server, w.resident)
+    page.goto(f"{live_server.url}/cases/track/{number}/")
+    page.get_by_test_id("rate-satisfied").click()
+    page.get_by_test_id("rate-submit").click()
+    page.get_by_test_id("stage-rated").wait_for()
+    assert Case.objects.get(pk=case.pk).status == Status.CLOSED

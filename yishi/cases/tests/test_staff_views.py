@@ -120,7 +120,8 @@ def test_list_query_count_is_pinned(client, w, django_assert_max_num_queries):
     for i in range(30):
         new_case(w, title=f"诉求{i}")
     client.force_login(w.staff)
-    with django_assert_max_num_queries(9):
+    # 10: one of them is smart routing's manual-dispatch flags, fetched once for the whole page.
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("cases:list"))
     assert len(response.context["rows"]) == 20
 
@@ -230,13 +231,28 @@ def test_only_allowed_actions_are_rendered(client, w):
     assert detail(client, refreshed(case)).status_code == 404
 
 
-def test_case_page_query_count_is_pinned(client, w, django_assert_max_num_queries):
+@pytest.mark.parametrize("size", [2, 6])
+def test_case_page_query_count_is_pinned(client, w, size, django_assert_max_num_queries):
+    """The same number of queries with 2 or 6 whistled parts and merged duplicates (no per-row query)."""
     case = to_street(w, new_case(w))
-    services.case_whistle(actor=w.street, case=case, parts=[(w.city, "清理"), (w.traffic, "疏导")])
+    units = [w.city, w.traffic, *(UnitFactory(area=w.tree.street) for _ in range(size - 2))]
+    services.case_whistle(actor=w.street, case=case, parts=[(u, "清理") for u in units])
+    for _ in range(size):
+        services.case_merge(actor=w.staff, case=new_case(w), into=case)
     client.force_login(w.street)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = detail(client, case)
     assert response.status_code == 200
+    assert len(response.context["merged_cases"]) == size
+
+
+def test_text_is_masked_for_those_who_may_not_see_the_contact(client, w):
+    case = new_case(w, text="我是戈兆忠，电话13812345678，楼道堆满杂物。")
+    client.force_login(w.grid2)  # a grid worker who did not record it
+    body = detail(client, case).content.decode()
+    assert "13812345678" not in body and "戈兆忠" not in body and "138****5678" in body
+    client.force_login(w.staff)
+    assert "13812345678" in detail(client, case).content.decode()
 
 
 # ---------------------------------------------------------------- every action through the page
@@ -551,3 +567,16 @@ def test_my_work_links(client, w):
     assert "case-record" not in links(w.city_user)
     resident = user_with_role("resident", w.tree.building, username="resident")
     assert "cases" not in links(resident)
+
+
+def test_a_department_sees_only_its_own_part_of_a_whistled_case(client, w):
+    case = to_street(w, new_case(w))
+    services.case_whistle(
+        actor=w.street, case=case, parts=[(w.city, "清理占道摊点"), (w.traffic, "疏导交通秩序")]
+    )
+    client.force_login(w.city_user)
+    body = detail(client, case).content.decode()
+    assert "清理占道摊点" in body and "疏导交通秩序" not in body
+    client.force_login(w.street)
+    body = detail(client, case).content.decode()
+    assert "清理占道摊点" in body and "疏导交通秩序" in body

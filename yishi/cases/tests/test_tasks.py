@@ -1,11 +1,8 @@
 """The case jobs: each idempotent (run twice, notify once), run at a frozen ``now``; their schedules exist."""
 
 import datetime as dt
-import importlib
 
 import pytest
-from django.apps import apps as django_apps
-from django_q.models import Schedule
 
 from yishi.audit.models import AuditEvent
 from yishi.cases import tasks
@@ -102,20 +99,3 @@ def test_notify_due_soon_tells_the_unit_of_a_units_step(tree, django_capture_on_
     CaseStep.objects.filter(pk=step.pk).update(unit=unit)
     _run(tasks.notify_due_soon, step.due_at - dt.timedelta(minutes=30), django_capture_on_commit_callbacks)
     assert [n.recipient for n in Notification.objects.filter(verb="case.due_soon")] == [worker]
-
-
-def test_schedules_exist_after_migrate_every_ten_minutes_and_are_made_idempotently():
-    rows = {s.name: s for s in Schedule.objects.filter(name__in=tasks.SCHEDULES)}
-    assert set(rows) == set(tasks.SCHEDULES)
-    for name, func in tasks.SCHEDULES.items():
-        assert rows[name].func == func
-        assert rows[name].schedule_type == Schedule.MINUTES and rows[name].minutes == tasks.EVERY_MINUTES
-        assert rows[name].repeats == -1
-    migration = importlib.import_module("yishi.cases.migrations.0004_job_schedules")
-    migration.create(django_apps, None)
-    assert Schedule.objects.filter(name__in=tasks.SCHEDULES).count() == 3
-    # Every scheduled function resolves to a callable job.
-    from django.utils.module_loading import import_string
-
-    for func in tasks.SCHEDULES.values():
-        assert callable(import_string(func))

@@ -202,3 +202,45 @@ def test_rating_window_comes_from_the_rate_settings(world):
     reply = services.case_reply(actor=staff, case=case, channel=ReplyChannel.PHONE, text="已电话告知")
     step = case.steps.get(step=Step.RATE)
     assert step.due_at == reply.replied_at + dt.timedelta(days=3)
+
+
+def test_each_step_tells_whoever_acts_next(world, django_capture_on_commit_callbacks):
+    """Intake tells the dispatchers, a referral and a supervised close tell the reporter, a joint meeting
+    tells the units invited."""
+    from yishi.notifications.models import Notification
+
+    tree = world["tree"]
+    reporter = user_with_role("resident", tree.building, username="reporter-x")
+    staff = world["users"]["community", Role.COMMUNITY_STAFF]
+    with django_capture_on_commit_callbacks(execute=True):
+        case = make_case(tree.building, category=world["category"], reporter=reporter.person)
+    assert Notification.objects.filter(recipient=staff, verb="case.submit").exists()
+    force_status(case, Status.ACCEPTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_refer_council(actor=staff, case=case, note="公共事务")
+    assert Notification.objects.filter(recipient=reporter, verb="case.refer_council").exists()
+    dept_user = user_with_role("department_staff", tree.street, unit=world["dept"], username="dept-x")
+    other = force_status(make_case(tree.building, category=world["category"]), Status.ACCEPTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_joint(
+            actor=staff,
+            case=other,
+            scheduled_at=timezone.now() + dt.timedelta(days=1),
+            location="会议室",
+            participants=[(None, world["dept"], "辖区单位"), (None, world["other"], "辖区单位")],
+        )
+    assert Notification.objects.filter(recipient=dept_user, verb="case.joint").exists()
+
+
+def test_a_joint_meeting_cannot_be_called_in_the_past(world):
+    staff = world["users"]["community", Role.COMMUNITY_STAFF]
+    case = force_status(make_case(world["tree"].building, category=world["category"]), Status.ACCEPTED)
+    with pytest.raises(ValidationError) as exc:
+        services.case_joint(
+            actor=staff,
+            case=case,
+            scheduled_at=timezone.now() - dt.timedelta(days=2),
+            location="会议室",
+            participants=[(None, world["dept"], "a"), (None, world["other"], "b")],
+        )
+    assert "scheduled_at" in exc.value.message_dict

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -432,13 +431,7 @@ def rate(request, number: str):
 @login_required
 def mine(request):
     """我的诉求: the cases the signed-in resident reported, newest first (keyset paging by ``before``)."""
-    before = None
-    raw = request.GET.get("before", "")
-    if raw:
-        at, _sep, pk = raw.rpartition("_")
-        when = parse_datetime(at)
-        if when is not None and pk.isdigit():
-            before = (when, int(pk))
+    before = selectors.parse_keyset(request.GET.get("before", ""))
     limit = 30
     cases = selectors.reported_cases(user=request.user, before=before, limit=limit + 1)
     more = len(cases) > limit

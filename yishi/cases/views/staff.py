@@ -32,12 +32,20 @@ from yishi.areas.models import LEVEL_ORDER, Level
 from yishi.audit.selectors import timeline_for
 from yishi.core import permissions
 from yishi.core.forms import add_service_errors
-from yishi.core.masking import mask_name, mask_phone
+from yishi.core.masking import mask_name, mask_phone, mask_public_text
 
 from .. import rules, services
 from .. import staff_forms as f
 from ..models import Case, CasePart, CaseStep, Extension, HandlingMode, Step
-from ..selectors import case_get, case_list, case_visible, joint_meetings, similar_open_cases, steps_due
+from ..selectors import (
+    case_get,
+    case_list,
+    case_visible,
+    joint_meetings,
+    parse_keyset,
+    similar_open_cases,
+    steps_due,
+)
 from ..workflow import HANDLING_STATUSES, Action, Status, allowed_actions
 
 PAGE_SIZE = 20
@@ -70,17 +78,6 @@ def _next_deadlines(cases: list[Case]) -> dict[int, CaseStep]:
     return first
 
 
-def _parse_before(value: str):
-    at, sep, pk = (value or "").rpartition("_")
-    if not sep:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(at)
-        return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)), int(pk)
-    except ValueError:
-        return None
-
-
 # ---------------------------------------------------------------- lists
 
 
@@ -96,7 +93,7 @@ def case_list_view(request):
         area=filters.get("area"),
         category=filters.get("category"),
         q=(filters.get("q") or "").strip(),
-        before=_parse_before(request.GET.get("before", "")),
+        before=parse_keyset(request.GET.get("before", "")),
         limit=PAGE_SIZE + 1,
     )
     has_next = len(cases) > PAGE_SIZE
@@ -467,7 +464,9 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
     user = request.user
     now = timezone.now()
     steps = list(case.steps.select_related("unit").order_by("round", "due_at"))
-    parts = list(case.parts.select_related("unit", "acknowledged_by").order_by("pk"))
+    parts = rules.visible_parts(
+        user, case, case.parts.select_related("unit", "acknowledged_by").order_by("pk")
+    )
     extensions = list(case.extensions.select_related("step", "requested_by", "decided_by").order_by("pk"))
     meetings = list(joint_meetings(case).prefetch_related("participants__unit", "participants__person"))
     entries = available_actions(
@@ -494,10 +493,11 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
     else:
         similar = []
     see_contact = rules.can_see_contact(user, case)
-    name = case.reporter.name if case.reporter_id and not case.reporter_name else case.reporter_name
-    phone = case.reporter.phone if case.reporter_id and not case.reporter_phone else case.reporter_phone
+    name, phone = case.reporter_contact()
     return {
         "case": case,
+        # Those who may not see the reporter's contact must not read it in the text either.
+        "text": case.text if see_contact else mask_public_text(case.text, names=[name]),
         "reporter_name": name if see_contact else mask_name(name),
         "reporter_phone": phone if see_contact else mask_phone(phone),
         "contact_masked": not see_contact,
@@ -507,7 +507,7 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
         "ratings": list(case.ratings.select_related("source_case").order_by("rated_at")),
         "extensions": extensions,
         "meetings": meetings,
-        "merged_cases": list(case.merged_cases.only("number", "title")),
+        "merged_cases": list(case.merged_cases.only("number", "title", "merged_into_id")),
         "entries": entries,
         "stray_errors": stray_errors,
         "similar": similar,

@@ -21,7 +21,9 @@ def rules(db):
     heating = DeadlineRule.objects.create(
         process="mediation", step="resolve", category_key="heating", amount=8, unit=DeadlineUnit.WORKING_HOURS
     )
-    DeadlineRule.objects.create(process="mediation", step="evaluate", amount=10, unit=DeadlineUnit.CALENDAR_DAYS)
+    DeadlineRule.objects.create(
+        process="mediation", step="evaluate", amount=10, unit=DeadlineUnit.CALENDAR_DAYS
+    )
     return default, heating
 
 
@@ -29,9 +31,9 @@ def test_default_rule_applies_to_categories_without_their_own(rules):
     default, _heating = rules
     assert deadline_rule_for(process="mediation", step="resolve", category_key="noise") == default
     # 5 working days after 09-30: 10-08, 09, 10 (Sat make-up), 12, 13.
-    assert deadline_for(process="mediation", step="resolve", start=START, category_key="noise") == dt.datetime(
-        2026, 10, 13, 10, 0, tzinfo=CST
-    )
+    assert deadline_for(
+        process="mediation", step="resolve", start=START, category_key="noise"
+    ) == dt.datetime(2026, 10, 13, 10, 0, tzinfo=CST)
     assert deadline_for(process="mediation", step="resolve", start=START) == dt.datetime(
         2026, 10, 13, 10, 0, tzinfo=CST
     )
@@ -39,9 +41,9 @@ def test_default_rule_applies_to_categories_without_their_own(rules):
 
 def test_category_rule_wins_over_default(rules):
     # 8 working hours from 09-30 10:00: 2 h + 4 h that day, 2 h on 10-08 → 11:00.
-    assert deadline_for(process="mediation", step="resolve", start=START, category_key="heating") == dt.datetime(
-        2026, 10, 8, 11, 0, tzinfo=CST
-    )
+    assert deadline_for(
+        process="mediation", step="resolve", start=START, category_key="heating"
+    ) == dt.datetime(2026, 10, 8, 11, 0, tzinfo=CST)
 
 
 def test_calendar_days_ignore_holidays(rules):

@@ -25,6 +25,14 @@ class Command(BaseCommand):
             f"账号 {result.accounts}、角色 {result.grants}、公示 {result.notices}、诉求 {result.cases}。 "
             f"Demo data ready: {result.total} new rows."
         )
+        from yishi.routing.services import routing_train_if_none
+
+        routing = routing_train_if_none()
+        if routing is not None:
+            self.stdout.write(
+                f"智能派单模型 v{routing.version} 已训练（{routing.trained_on} 条诉求）。"
+                f" Routing model v{routing.version} trained on {routing.trained_on} cases."
+            )
         self.stdout.write("")
         self.stdout.write(accounts_text_table())
         if write_docs:
