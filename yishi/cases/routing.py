@@ -52,13 +52,22 @@ def suggest_category(
     """
     if not (text or "").strip():
         return Suggestions()
-    from yishi.routing.services import routing_predict, usable_model
+    from yishi.routing.models import RoutingSettings
+    from yishi.routing.services import model_category_keys, routing_predict, usable_model
 
     pool = list(categories) if categories is not None else selectable_categories()
     predicted = routing_predict(text, limit=limit, categories=pool)
     if predicted:
         live = usable_model()
-        return Suggestions(predicted, source="model", model_version=live.version if live else None)
+        version = live.version if live else None
+        # Cold start per category: a category the model was not trained on (too few cases yet) can still be
+        # suggested by its keywords. When the model is unsure and such a keyword matches, the keyword leads.
+        known = model_category_keys()
+        by_keywords = _keyword_scores(text, [c for c in pool if c.key not in known], limit)
+        threshold = RoutingSettings.current().confidence_threshold
+        if by_keywords and predicted[0][1] < threshold:
+            return Suggestions((by_keywords + predicted)[:limit], source="keywords", model_version=version)
+        return Suggestions((predicted + by_keywords)[:limit], source="model", model_version=version)
     return Suggestions(_keyword_scores(text, pool, limit))
 
 

@@ -2,6 +2,20 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def validate_year_range(value) -> None:
+    """A date or moment typed on a page lies in the years 1900–2100: anything else is a typo, and at the edges
+    of the calendar (year 1, 9999) date arithmetic and time zone shifts overflow."""
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValidationError(
+            gettext_lazy("请填写%(min)d年至%(max)d年之间的日期。"),
+            code="year_range",
+            params={"min": MIN_YEAR, "max": MAX_YEAR},
+        )
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

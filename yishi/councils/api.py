@@ -3,16 +3,20 @@
 Reads are scoped like the pages (outside the user's scope is a 404); every write calls the same service.
 """
 
+from django.http import Http404
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from yishi.accounts.models import Person
 from yishi.areas.models import Unit
 from yishi.cases.models import Case
-from yishi.meetings.models import Meeting
+from yishi.core import permissions
+from yishi.core.api import DateTimeField
+from yishi.meetings.models import Meeting, QuorumRule, ThresholdRule
 
 from . import selectors, services
-from .models import Council, ScopeItem, Topic, TopicSource
+from .models import Council, MeetingFrequency, ScopeItem, Topic, TopicSource
 
 
 class CouncilSerializer(serializers.ModelSerializer):
@@ -81,6 +85,11 @@ class EmptySerializer(serializers.Serializer):
     pass
 
 
+class CloseOpinionsSerializer(serializers.Serializer):
+    early = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
 class AgendaSerializer(serializers.Serializer):
     meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.all())
 
@@ -101,11 +110,20 @@ class SummarySerializer(serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class VisiblePersonField(serializers.PrimaryKeyRelatedField):
+    """A person the requesting user may see (anyone else is "does not exist", like a missing one)."""
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return permissions.scoped(Person.objects.all(), user, permissions.VIEW_PERSON, "home_area__path")
+
+
 class TaskSerializer(serializers.Serializer):
     title = serializers.CharField()
     owner_unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
+    owner_person = VisiblePersonField(queryset=Person.objects.none(), required=False, allow_null=True)
     working_days = serializers.IntegerField(min_value=1, max_value=1000)
     measure = serializers.CharField(required=False, allow_blank=True, default="", max_length=16)
     target_value = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
@@ -115,13 +133,178 @@ class TasksSerializer(serializers.Serializer):
     tasks = TaskSerializer(many=True)
 
 
+class CharterSerializer(serializers.Serializer):
+    quorum_rule = serializers.ChoiceField(choices=QuorumRule.choices)
+    threshold_rule = serializers.ChoiceField(choices=ThresholdRule.choices)
+    meeting_frequency = serializers.ChoiceField(choices=MeetingFrequency.choices)
+    min_opinion_days = serializers.IntegerField(min_value=0, max_value=365)
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CharterOutSerializer(serializers.Serializer):
+    quorum_rule = serializers.CharField()
+    threshold_rule = serializers.CharField()
+    meeting_frequency = serializers.CharField()
+    min_opinion_days = serializers.IntegerField()
+    text = serializers.CharField()
+    scope_items = serializers.SerializerMethodField()
+
+    def get_scope_items(self, charter):
+        return [{"id": s.pk, "name": s.name, "description": s.description} for s in charter.scope_items.all()]
+
+
+class ScopeItemInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60, allow_blank=True)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class MemberAddSerializer(serializers.Serializer):
+    person = VisiblePersonField(queryset=Person.objects.none())
+    capacity = serializers.CharField(max_length=40, required=False, default="党员")
+    group = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class MemberRefSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class PartyMembersSerializer(serializers.Serializer):
+    group = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class ScheduleRegularSerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ScheduleAdhocSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120, allow_blank=True)
+    scheduled_at = DateTimeField()
+    location = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class InviteSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    person = VisiblePersonField(queryset=Person.objects.none())
+    capacity = serializers.CharField(max_length=60, required=False, default="列席")
+
+
+def _members_out(council):
+    return [
+        {"id": m.pk, "person": m.person_id, "name": m.person.name, "capacity": m.capacity, "group": m.group}
+        for m in council.active_members().order_by("pk")
+    ]
+
+
+def _meetings_out(meetings):
+    return [
+        {"id": m.pk, "title": m.title, "scheduled_at": m.scheduled_at, "is_regular": m.is_regular}
+        for m in meetings
+    ]
+
+
 class CouncilViewSet(viewsets.ReadOnlyModelViewSet):
-    """议事会 of the user's areas."""
+    """议事会 of the user's areas. Its staff set it up with POST actions on ``/councils/<id>/<action>/``:
+    ``charter``, ``scope_items``, ``members``, ``remove_member``, ``add_party_members``, ``schedule_regular``,
+    ``schedule_adhoc``, ``invite``."""
 
     serializer_class = CouncilSerializer
 
     def get_queryset(self):
         return selectors.council_list(user=self.request.user).order_by("-pk")
+
+    def get_serializer_class(self):
+        return {
+            "charter": CharterSerializer,
+            "scope_items": ScopeItemInSerializer,
+            "members": MemberAddSerializer,
+            "remove_member": MemberRefSerializer,
+            "add_party_members": PartyMembersSerializer,
+            "schedule_regular": ScheduleRegularSerializer,
+            "schedule_adhoc": ScheduleAdhocSerializer,
+            "invite": InviteSerializer,
+        }.get(self.action, CouncilSerializer)
+
+    def _data(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def _council(self):
+        return selectors.council_get(user=self.request.user, pk=self.get_object().pk)
+
+    @action(detail=True, methods=["get", "post"])
+    def charter(self, request, pk=None):
+        council = self._council()
+        if request.method == "POST":
+            services.charter_update(actor=request.user, council=council, **self._data(request))
+        return Response(CharterOutSerializer(Council.objects.get(pk=council.pk).charter).data)
+
+    @action(detail=True, methods=["post"])
+    def scope_items(self, request, pk=None):
+        council = self._council()
+        item = services.scope_item_add(actor=request.user, council=council, **self._data(request))
+        return Response(
+            {"id": item.pk, "name": item.name, "description": item.description},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["get", "post"])
+    def members(self, request, pk=None):
+        council = self._council()
+        if request.method == "POST":
+            member = services.council_member_add(actor=request.user, council=council, **self._data(request))
+            return Response(
+                {
+                    "id": member.pk,
+                    "person": member.person_id,
+                    "capacity": member.capacity,
+                    "group": member.group,
+                },
+                status=status.HTTP_201_CREATED,
+            )
+        return Response(_members_out(council))
+
+    @action(detail=True, methods=["post"])
+    def remove_member(self, request, pk=None):
+        council = self._council()
+        member = council.members.filter(pk=self._data(request)["member"]).first()
+        if member is None:
+            raise Http404
+        member = services.council_member_remove(actor=request.user, member=member)
+        return Response({"id": member.pk, "left_on": member.left_on})
+
+    @action(detail=True, methods=["post"])
+    def add_party_members(self, request, pk=None):
+        council = self._council()
+        added = services.council_members_add_party(actor=request.user, council=council, **self._data(request))
+        return Response({"added": len(added)}, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def schedule_regular(self, request, pk=None):
+        council = self._council()
+        meetings = services.council_schedule_regular(
+            actor=request.user, council=council, **self._data(request)
+        )
+        return Response(_meetings_out(meetings), status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def schedule_adhoc(self, request, pk=None):
+        council = self._council()
+        meeting = services.council_meeting_adhoc(actor=request.user, council=council, **self._data(request))
+        return Response(_meetings_out([meeting])[0], status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def invite(self, request, pk=None):
+        council = self._council()
+        data = self._data(request)
+        meeting = selectors.council_meetings(council).filter(pk=data.pop("meeting")).first()
+        if meeting is None:
+            raise Http404
+        participant = services.council_invite(actor=request.user, meeting=meeting, **data)
+        return Response(
+            {"id": participant.pk, "person": participant.person_id, "capacity": participant.capacity},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TopicViewSet(viewsets.ReadOnlyModelViewSet):
@@ -137,7 +320,7 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
             "create": ProposeSerializer,
             "scope_check": ScopeCheckSerializer,
             "publish": PublishSerializer,
-            "close_opinions": EmptySerializer,
+            "close_opinions": CloseOpinionsSerializer,
             "put_on_agenda": AgendaSerializer,
             "open_vote": OpenVoteSerializer,
             "record_vote": ReasonSerializer,
@@ -145,6 +328,7 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
             "escalate": ReasonSerializer,
             "answer": AnswerSerializer,
             "complete": SummarySerializer,
+            "publish_progress": EmptySerializer,
         }.get(self.action, TopicSerializer)
 
     def _data(self, request):
@@ -175,7 +359,9 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def close_opinions(self, request, pk=None):
         topic = self.get_object()
-        return self._done(services.topic_close_opinions(actor=request.user, topic=topic))
+        return self._done(
+            services.topic_close_opinions(actor=request.user, topic=topic, **self._data(request))
+        )
 
     @action(detail=True, methods=["post"])
     def put_on_agenda(self, request, pk=None):
@@ -210,6 +396,12 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
     def answer(self, request, pk=None):
         topic = self.get_object()
         return self._done(services.topic_answer(actor=request.user, topic=topic, **self._data(request)))
+
+    @action(detail=True, methods=["post"])
+    def publish_progress(self, request, pk=None):
+        topic = self.get_object()
+        notice = services.topic_publish_progress(actor=request.user, topic=topic)
+        return Response({"notice": notice.pk, "title": notice.title}, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):

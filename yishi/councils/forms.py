@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yishi.areas.models import Unit
-from yishi.meetings.models import Choice
+from yishi.core.forms import validate_year_range
+from yishi.meetings.models import Choice, QuorumRule, ThresholdRule
 
-from .models import TopicSource
+from .models import MeetingFrequency, TopicSource
 
 TASK_ROWS = 4
 
@@ -48,6 +49,13 @@ class PublishForm(forms.Form):
 
 class EmptyForm(forms.Form):
     pass
+
+
+class CloseOpinionsForm(forms.Form):
+    early = forms.BooleanField(label=_("提前结束征求意见"), required=False)
+    reason = forms.CharField(
+        label=_("提前结束的理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class AgendaForm(forms.Form):
@@ -121,14 +129,19 @@ class TasksForm(forms.Form):
 class AdhocMeetingForm(forms.Form):
     title = forms.CharField(label=_("会议名称"), max_length=120)
     scheduled_at = forms.DateTimeField(
-        label=_("召开时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("召开时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[validate_year_range],
     )
     location = forms.CharField(label=_("地点"), max_length=120, required=False)
 
 
 class ScheduleRegularForm(forms.Form):
     start = forms.DateField(
-        label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+        label=_("起始日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        required=False,
+        validators=[validate_year_range],
     )
 
 
@@ -158,3 +171,46 @@ class VoteForm(forms.Form):
 class MinutesForm(forms.Form):
     minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     outcome = forms.CharField(label=_("会议结果"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+# ---------------------------------------------------------------- council setup (staff)
+
+
+class CharterForm(forms.Form):
+    quorum_rule = forms.ChoiceField(label=_("法定人数"), choices=QuorumRule.choices)
+    threshold_rule = forms.ChoiceField(label=_("表决通过规则"), choices=ThresholdRule.choices)
+    meeting_frequency = forms.ChoiceField(label=_("例会频次"), choices=MeetingFrequency.choices)
+    min_opinion_days = forms.IntegerField(label=_("最短征求意见期（天）"), min_value=0, max_value=365)
+    text = forms.CharField(label=_("章程正文"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+
+class ScopeItemForm(forms.Form):
+    name = forms.CharField(label=_("事项类别"), max_length=60)
+    description = forms.CharField(label=_("说明"), max_length=255, required=False)
+
+
+class MemberAddForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("人员"), queryset=None)
+    capacity = forms.CharField(label=_("身份"), max_length=40, initial="党员")
+    group = forms.CharField(label=_("居民小组"), max_length=40, required=False)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class MemberRemoveForm(forms.Form):
+    member = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+
+
+class PartyMembersForm(forms.Form):
+    group = forms.CharField(label=_("居民小组"), max_length=40, required=False)
+
+
+class InviteForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("列席人员"), queryset=None)
+    capacity = forms.CharField(label=_("身份"), max_length=60, initial="列席")
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people

@@ -49,6 +49,7 @@ PERIOD_MONTHS = {
 }
 REGULAR_DAY, REGULAR_HOUR = 15, 15  # regular meetings: the 15th of a period's first month, 15:00
 MAX_OPINION_DAYS = 90
+MIN_YEAR, MAX_YEAR = 1900, 2100  # dates typed by people; beyond them date arithmetic overflows
 
 
 # ---------------------------------------------------------------- helpers
@@ -123,6 +124,7 @@ def _snap(topic: Topic) -> dict:
         "opinion_deadline": topic.opinion_deadline,
         "decision": topic.decision,
         "refusal_reason": topic.refusal_reason,
+        "agenda_item": topic.agenda_item_id,
     }
 
 
@@ -208,7 +210,67 @@ def council_member_add(
         verb="council.member_add",
         after={"person": person.pk, "capacity": member.capacity, "group": member.group},
     )
+    _sync_planned_meetings(
+        actor=actor, council=council, person=person, is_member=True, capacity=member.capacity
+    )
     return member
+
+
+def _sync_planned_meetings(*, actor, council: Council, person: Person, is_member: bool, capacity: str = ""):
+    """Keep the quorum base of the council's planned meetings right: the member joins (as a voting member) or
+    leaves (stays listed, without a vote) each of them, and their ``member_count`` is the active members now."""
+    count = council.members.filter(left_on__isnull=True).count()
+    meetings = Meeting.objects.filter(
+        body_type=ContentType.objects.get_for_model(Council),
+        body_id=str(council.pk),
+        status=MeetingStatus.PLANNED,
+    )
+    for meeting in meetings:
+        meeting_services.meeting_set_member(
+            actor=actor,
+            meeting=meeting,
+            person=person,
+            is_member=is_member,
+            capacity=capacity if is_member else _("已退出议事会"),
+            member_count=count,
+        )
+
+
+@transaction.atomic
+def council_members_add_party(*, actor, council: Council, group: str = "") -> list[CouncilMember]:
+    """从人员和角色添加成员: every party member of the community — a person marked 党员, or holding an active
+    党员 role in the community — who is not an active member yet joins the council (capacity 党员)."""
+    require(actor, CHANGE_COUNCIL, council)
+    area_path = council.area.path
+    by_role = RoleGrant.objects.filter(
+        revoked_at__isnull=True, role=Role.PARTY_MEMBER, area__path__startswith=area_path
+    ).values_list("person_id", flat=True)
+    active = council.members.filter(left_on__isnull=True).values_list("person_id", flat=True)
+    people = (
+        Person.objects.filter(home_area__path__startswith=area_path)
+        .filter(Q(is_party_member=True) | Q(pk__in=by_role))
+        .exclude(pk__in=active)
+        .order_by("pk")
+    )
+    today = timezone.localdate()
+    group = (group or "").strip()[:40]
+    added = [
+        CouncilMember.objects.create(council=council, person=p, capacity="党员", group=group, joined_on=today)
+        for p in people
+    ]
+    if not added:
+        raise ValidationError({"members": _("本社区的党员都已经是议事会成员。")})
+    audit_record(
+        actor=actor,
+        obj=council,
+        verb="council.member_add_party",
+        after={"added": len(added), "people": [m.person_id for m in added]},
+    )
+    for member in added:
+        _sync_planned_meetings(
+            actor=actor, council=council, person=member.person, is_member=True, capacity="党员"
+        )
+    return added
 
 
 @transaction.atomic
@@ -225,6 +287,7 @@ def council_member_remove(*, actor, member: CouncilMember, left_on=None) -> Coun
     audit_record(
         actor=actor, obj=member.council, verb="council.member_remove", after={"person": member.person_id}
     )
+    _sync_planned_meetings(actor=actor, council=member.council, person=member.person, is_member=False)
     return member
 
 
@@ -470,18 +533,38 @@ COLLECTED = ("online", "paper_box")
 
 
 @transaction.atomic
-def topic_close_opinions(*, actor, topic: Topic) -> Topic:
-    """结束征求意见: the topic becomes ready for a meeting — refused while any collected opinion (online or
-    from the paper box) has no research record."""
+def topic_close_opinions(*, actor, topic: Topic, early: bool = False, reason: str = "") -> Topic:
+    """结束征求意见: the topic becomes ready for a meeting — refused while the opinion period runs (today on or
+    before ``opinion_deadline``) unless the council's staff end it early (``early``) with a recorded reason,
+    and refused while any collected opinion (online or from the paper box) has no research record."""
     topic = _lock(topic)
     require(actor, CHANGE_COUNCIL, topic)
     target = _move(topic, TopicAction.CLOSE_OPINIONS)
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    in_period = topic.opinion_deadline is not None and today <= topic.opinion_deadline
+    if in_period and not early:
+        raise ValidationError(
+            {
+                "opinion_deadline": _(
+                    "征求意见期到%(d)s截止，截止后才能结束征求意见；如需提前结束，请选择提前结束并写明理由。"
+                )
+                % {"d": topic.opinion_deadline.isoformat()}
+            }
+        )
+    if in_period and not reason:
+        raise ValidationError({"reason": _("提前结束征求意见须写明理由。")})
     missing = _unresearched_count(topic, COLLECTED)
     if missing:
         raise ValidationError({"opinions": _("还有%(n)d条征集到的意见未完成调研。") % {"n": missing}})
     before = _snap(topic)
     topic.status = target
-    _save(topic, actor=actor, verb="topic.close_opinions", before=before, fields=["status"])
+    note = (
+        (_("提前结束征求意见（截止日%(d)s）：%(r)s") % {"d": topic.opinion_deadline, "r": reason})
+        if in_period
+        else ""
+    )
+    _save(topic, actor=actor, verb="topic.close_opinions", before=before, fields=["status"], note=note)
     return topic
 
 
@@ -555,8 +638,14 @@ def council_schedule_regular(*, actor, council: Council, start: dt.date | None =
     member. Idempotent: a period that already has a regular meeting of this council gets no second one."""
     if actor is not None:
         require(actor, CHANGE_COUNCIL, council)
-    council = Council.objects.select_for_update().select_related("area", "charter").get(pk=council.pk)
     start = start or timezone.localdate()
+    if not MIN_YEAR <= start.year <= MAX_YEAR - 1:
+        raise ValidationError(
+            {"start": _("起始日期须在%(a)d年至%(b)d年之间。") % {"a": MIN_YEAR, "b": MAX_YEAR - 1}}
+        )
+    council = (
+        Council.objects.select_for_update(of=("self",)).select_related("area", "charter").get(pk=council.pk)
+    )
     existing = {
         timezone.localtime(at).date()
         for at in Meeting.objects.filter(
@@ -597,6 +686,8 @@ def council_meeting_adhoc(
     title = _required(title, "title", _("请填写会议名称。"), errors)
     if scheduled_at is None:
         errors["scheduled_at"] = _("请填写召开时间。")
+    elif not MIN_YEAR <= scheduled_at.year <= MAX_YEAR:
+        errors["scheduled_at"] = _("召开时间须在%(a)d年至%(b)d年之间。") % {"a": MIN_YEAR, "b": MAX_YEAR}
     if errors:
         raise ValidationError(errors)
     return _schedule(
@@ -616,12 +707,37 @@ def council_invite(*, actor, meeting: Meeting, person: Person, capacity: str = "
     return meeting_services.meeting_invite(actor=actor, meeting=meeting, person=person, capacity=capacity)
 
 
+def agenda_is_dead(topic: Topic) -> bool:
+    """Whether the topic's agenda item can no longer decide it: its meeting was cancelled, or was held (closed)
+    without a closed vote on the item. Such a topic may be put on another meeting's agenda."""
+    from yishi.meetings.models import VoteStatus
+
+    item = topic.agenda_item
+    if item is None:
+        return True
+    status = item.meeting.status
+    if status == MeetingStatus.CANCELLED:
+        return True
+    return status == MeetingStatus.HELD and not item.votes.filter(status=VoteStatus.CLOSED).exists()
+
+
 @transaction.atomic
 def topic_put_on_agenda(*, actor, topic: Topic, meeting: Meeting) -> Topic:
-    """列入议程: a READY topic goes on the agenda of a planned or running meeting of its own council."""
+    """列入议程: a READY topic goes on the agenda of a planned or running meeting of its own council. A topic
+    already on an agenda is moved to another meeting only when that agenda can no longer decide it (its meeting
+    cancelled, or held without a closed vote on the topic: ``agenda_is_dead``)."""
     topic = _lock(topic)
     require(actor, CHANGE_COUNCIL, topic)
     target = _move(topic, TopicAction.SCHEDULE)
+    if topic.status == TopicStatus.ON_AGENDA and not agenda_is_dead(topic):
+        raise ValidationError(
+            {
+                "meeting": _(
+                    "议题已列入会议“%(m)s”的议程；只有该会议取消，或会议结束而未对议题完成表决，才能改列其他会议。"
+                )
+                % {"m": topic.agenda_item.meeting.title}
+            }
+        )
     council = _council_of(meeting) if meeting is not None else None
     if council is None or council.pk != topic.council_id:
         raise ValidationError({"meeting": _("请选择本议事会的会议。")})

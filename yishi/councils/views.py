@@ -22,7 +22,7 @@ from yishi.audit.selectors import timeline_for
 from yishi.core import permissions
 from yishi.core.forms import add_service_errors
 from yishi.meetings import services as meeting_services
-from yishi.meetings.models import Meeting, Participant, Vote, VoteStatus
+from yishi.meetings.models import Meeting, MeetingStatus, Participant, Vote, VoteStatus
 
 from . import forms as f
 from . import selectors, services
@@ -39,10 +39,36 @@ def council_list(request):
     return render(request, "councils/list.html", {"councils": selectors.council_list(user=request.user)})
 
 
-@login_required
-def council_detail(request, pk):
-    """The council page: members by residential group, charter and scope, upcoming meetings, topics by status."""
-    council = selectors.council_get(user=request.user, pk=pk)
+def _community_people(council):
+    return Person.objects.filter(subtree_q(council.area.path, "home_area__path")).order_by("name", "pk")
+
+
+def _setup_forms(council, data=None, action=None) -> dict:
+    """The staff's council setup forms by action name; only the submitted one (``action``) is bound."""
+    charter = council.charter
+
+    def bound(name):
+        return data if name == action else None
+
+    return {
+        "charter": f.CharterForm(
+            bound("charter"),
+            initial={
+                "quorum_rule": charter.quorum_rule,
+                "threshold_rule": charter.threshold_rule,
+                "meeting_frequency": charter.meeting_frequency,
+                "min_opinion_days": charter.min_opinion_days,
+                "text": charter.text,
+            },
+        ),
+        "scope_add": f.ScopeItemForm(bound("scope_add")),
+        "member_add": f.MemberAddForm(bound("member_add"), people=_community_people(council)),
+        "member_remove": f.MemberRemoveForm(bound("member_remove")),
+        "members_party": f.PartyMembersForm(bound("members_party")),
+    }
+
+
+def _council_page(request, council, *, setup=None, status=200):
     is_staff = _is_staff(request.user, council)
     return render(
         request,
@@ -56,8 +82,57 @@ def council_detail(request, pk):
             "topics": selectors.topics_by_status(council),
             "adhoc_form": f.AdhocMeetingForm(),
             "regular_form": f.ScheduleRegularForm(),
+            "setup": (setup or _setup_forms(council)) if is_staff else {},
         },
+        status=status,
     )
+
+
+@login_required
+def council_detail(request, pk):
+    """The council page: members by residential group, charter and scope, upcoming meetings, topics by status."""
+    return _council_page(request, selectors.council_get(user=request.user, pk=pk))
+
+
+def _setup_call(action, actor, council, form):
+    d = form.cleaned_data
+    if action == "charter":
+        return services.charter_update(actor=actor, council=council, **d)
+    if action == "scope_add":
+        return services.scope_item_add(actor=actor, council=council, **d)
+    if action == "member_add":
+        return services.council_member_add(actor=actor, council=council, **d)
+    if action == "member_remove":
+        member = council.members.filter(pk=d["member"]).first()
+        if member is None:
+            raise Http404
+        return services.council_member_remove(actor=actor, member=member)
+    if action == "members_party":
+        return services.council_members_add_party(actor=actor, council=council, group=d["group"])
+    raise Http404
+
+
+@login_required
+@require_POST
+def council_act(request, pk, action):
+    """Council setup by its staff: the charter, scope items, members (one, or all party members), leaving."""
+    council = selectors.council_get(user=request.user, pk=pk)
+    if not _is_staff(request.user, council):
+        raise Http404
+    forms_ = _setup_forms(council, request.POST, action)
+    form = forms_.get(action)
+    if form is None:
+        raise Http404
+    if form.is_valid():
+        try:
+            _setup_call(action, request.user, council, form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("councils:detail", council.pk)
+    council = selectors.council_get(user=request.user, pk=pk)
+    return _council_page(request, council, setup=forms_, status=400)
 
 
 def _propose_form(request, council, data=None):
@@ -112,10 +187,12 @@ def _action_forms(topic, data=None) -> dict:
     if TopicAction.PUBLISH in allowed:
         out["publish"] = f.PublishForm(data, initial={"opinion_days": council.charter.min_opinion_days})
     if TopicAction.CLOSE_OPINIONS in allowed:
-        out["close_opinions"] = f.EmptyForm(data)
-    if TopicAction.SCHEDULE in allowed:
+        out["close_opinions"] = f.CloseOpinionsForm(data)
+    if TopicAction.SCHEDULE in allowed and (
+        topic.status != TopicStatus.ON_AGENDA or services.agenda_is_dead(topic)
+    ):
         out["schedule"] = f.AgendaForm(data, meetings=selectors.open_meetings(council))
-    if topic.status == TopicStatus.ON_AGENDA:
+    if topic.status == TopicStatus.ON_AGENDA and "schedule" not in out:
         has_open = topic.agenda_item_id and topic.agenda_item.votes.filter(status=VoteStatus.OPEN).exists()
         if not has_open:
             out["open_vote"] = f.OpenVoteForm(data)
@@ -129,6 +206,7 @@ def _action_forms(topic, data=None) -> dict:
     if TopicAction.ANSWER in allowed:
         out["answer"] = f.AnswerForm(data)
     if TopicAction.COMPLETE in allowed:
+        out["publish_progress"] = f.EmptyForm(data)
         out["complete"] = f.CompleteForm(data)
     return out
 
@@ -147,7 +225,7 @@ def _call(name, actor, topic, form):
     if name == "publish":
         return services.topic_publish(actor=actor, topic=topic, opinion_days=d["opinion_days"])
     if name == "close_opinions":
-        return services.topic_close_opinions(actor=actor, topic=topic)
+        return services.topic_close_opinions(actor=actor, topic=topic, early=d["early"], reason=d["reason"])
     if name == "schedule":
         return services.topic_put_on_agenda(actor=actor, topic=topic, meeting=d["meeting"])
     if name == "open_vote":
@@ -160,6 +238,8 @@ def _call(name, actor, topic, form):
         return services.topic_escalate(actor=actor, topic=topic, reason=d["reason"])
     if name == "answer":
         return services.topic_answer(actor=actor, topic=topic, answer=d["answer"])
+    if name == "publish_progress":
+        return services.topic_publish_progress(actor=actor, topic=topic)
     if name == "complete":
         return services.topic_complete(actor=actor, topic=topic, summary=d["summary"])
     raise Http404
@@ -279,6 +359,9 @@ def _meeting_page(request, meeting, council, *, form_errors=None, status=200):
             "errors": form_errors or {},
             "code_form": f.SignInCodeForm(),
             "minutes_form": f.MinutesForm(),
+            "invite_form": f.InviteForm(people=_community_people(council))
+            if meeting.status in (MeetingStatus.PLANNED, MeetingStatus.IN_SESSION)
+            else None,
         },
         status=status,
     )
@@ -310,7 +393,7 @@ def _participant_of(meeting, pk) -> Participant:
 def meeting_act(request, pk, action):
     """Run one meeting action: start, sign in (staff or by code), vote (cast, record, close), minutes."""
     meeting, council = _council_meeting(request, pk)
-    staff_actions = {"start", "sign_in", "record_ballot", "close_vote", "record"}
+    staff_actions = {"start", "sign_in", "record_ballot", "close_vote", "record", "invite"}
     if action in staff_actions and not _is_staff(request.user, council):
         raise Http404
     form_class = {
@@ -321,10 +404,14 @@ def meeting_act(request, pk, action):
         "record_ballot": f.RecordBallotForm,
         "close_vote": f.VoteForm,
         "record": f.MinutesForm,
+        "invite": f.InviteForm,
     }.get(action)
     if form_class is None:
         raise Http404
-    form = form_class(request.POST)
+    if action == "invite":
+        form = f.InviteForm(request.POST, people=_community_people(council))
+    else:
+        form = form_class(request.POST)
     errors: dict[str, list[str]] = {}
     if form.is_valid():
         d = form.cleaned_data
@@ -350,6 +437,10 @@ def meeting_act(request, pk, action):
                 )
             elif action == "close_vote":
                 meeting_services.vote_close(actor=request.user, vote=_vote_of(meeting, form))
+            elif action == "invite":
+                services.council_invite(
+                    actor=request.user, meeting=meeting, person=d["person"], capacity=d["capacity"]
+                )
             elif action == "record":
                 meeting_services.meeting_record(
                     actor=request.user, meeting=meeting, minutes=d["minutes"], outcome=d["outcome"]

@@ -41,7 +41,9 @@ TRANSITIONS: dict[str, tuple[frozenset, str]] = {
     A.PASS_UP: (frozenset({T.PROPOSED}), T.PASSED_UP),
     A.PUBLISH: (frozenset({T.ACCEPTED}), T.PUBLISHED),
     A.CLOSE_OPINIONS: (frozenset({T.PUBLISHED}), T.READY),
-    A.SCHEDULE: (frozenset({T.READY}), T.ON_AGENDA),
+    # ON_AGENDA → ON_AGENDA: only when the meeting of its agenda item was cancelled, or held without a closed
+    # vote on the item (guarded in ``services.topic_put_on_agenda``) — a topic never gets stuck on a dead agenda.
+    A.SCHEDULE: (frozenset({T.READY, T.ON_AGENDA}), T.ON_AGENDA),
     A.RECORD_VOTE: (frozenset({T.ON_AGENDA}), T.PASSED),  # or REJECTED, by the vote's result
     A.START_FOLLOWUP: (frozenset({T.PASSED}), T.IN_FOLLOWUP),
     A.ESCALATE: (frozenset({T.PASSED}), T.ESCALATED),

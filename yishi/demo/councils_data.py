@@ -59,6 +59,7 @@ def load_council(areas, units) -> int:
     """Create the council and its story; how many topics were created (0 when it already exists)."""
     from yishi.councils import services
     from yishi.councils.models import Council, TopicSource
+    from yishi.demo.cases_data import frozen_clock
     from yishi.followups.services import followup_report, volunteer_signup
     from yishi.meetings import services as meetings
     from yishi.opinions.services import opinion_submit, research_record
@@ -104,29 +105,31 @@ def load_council(areas, units) -> int:
     topic = services.topic_scope_check(
         actor=chair, topic=topic, scope_item=scope["老旧小区改造"], in_scope=True
     )
-    topic = services.topic_publish(actor=staff, topic=topic, opinion_days=7)
-    opinions = [
-        opinion_submit(
-            actor=dang, subject=topic, text="同意拆除，拆除后建议统一规划停车。", channel="online"
-        ),
-        opinion_submit(
-            actor=staff,
-            subject=topic,
-            text="煤房子里还存着过冬的煤，希望给时间清理。",
-            channel="paper_box",
-            author_name="古城巷5号楼居民",
-        ),
-    ]
-    for opinion, conclusion in zip(opinions, ("adopt", "adopt_in_part"), strict=True):
-        research_record(
-            actor=staff,
-            opinion=opinion,
-            researcher=staff.person,
-            method="入户走访",
-            finding="社区工作人员逐户走访，居民普遍支持，拆除可行。",
-            conclusion=conclusion,
-            reason="符合改造方案；拆除前留出两周清理时间。",
-        )
+    # published nine days ago: its seven-day opinion period is over when the opinions are closed today
+    with frozen_clock(timezone.now() - dt.timedelta(days=9)):
+        topic = services.topic_publish(actor=staff, topic=topic, opinion_days=7)
+        opinions = [
+            opinion_submit(
+                actor=dang, subject=topic, text="同意拆除，拆除后建议统一规划停车。", channel="online"
+            ),
+            opinion_submit(
+                actor=staff,
+                subject=topic,
+                text="煤房子里还存着过冬的煤，希望给时间清理。",
+                channel="paper_box",
+                author_name="古城巷5号楼居民",
+            ),
+        ]
+        for opinion, conclusion in zip(opinions, ("adopt", "adopt_in_part"), strict=True):
+            research_record(
+                actor=staff,
+                opinion=opinion,
+                researcher=staff.person,
+                method="入户走访",
+                finding="社区工作人员逐户走访，居民普遍支持，拆除可行。",
+                conclusion=conclusion,
+                reason="符合改造方案；拆除前留出两周清理时间。",
+            )
     topic = services.topic_close_opinions(actor=chair, topic=topic)
     meeting = services.council_meeting_adhoc(
         actor=chair,

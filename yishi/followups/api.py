@@ -56,7 +56,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
 
 class FollowUpCreateSerializer(serializers.Serializer):
     area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), required=False, allow_null=True)
-    content_type = serializers.IntegerField(required=False, allow_null=True)
+    content_type = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True)
     object_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     parent = serializers.IntegerField(required=False, allow_null=True)
     title = serializers.CharField(max_length=200, allow_blank=True)
@@ -100,7 +100,7 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         qs = selectors.followup_list(user=self.request.user, overdue=params.get("overdue") == "1")
         ct, oid = params.get("content_type"), params.get("object_id")
         if self.action == "list" and ct and oid:
-            if not ct.isdigit():
+            if not ct.isdigit() or len(ct) > 9:  # beyond any id: nothing (and no overflow)
                 return qs.none()
             qs = qs.filter(subject_type_id=int(ct), subject_id=oid)
         return qs

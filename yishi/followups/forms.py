@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yishi.accounts.models import Person
 from yishi.areas.models import Unit
+from yishi.core.forms import validate_year_range
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -46,6 +47,7 @@ class FollowUpForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("请输入正确的日期。")},
+        validators=[validate_year_range],
     )
     working_days = forms.IntegerField(
         label=_("或：工作日天数"),

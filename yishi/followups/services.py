@@ -153,7 +153,7 @@ def _roll_up(parent_id: int | None, *, actor) -> None:
     done parent is left alone.
     """
     while parent_id:
-        parent = FollowUp.objects.select_for_update().select_related("area").get(pk=parent_id)
+        parent = FollowUp.objects.select_for_update(of=("self",)).select_related("area").get(pk=parent_id)
         if parent.status not in OPEN_STATUSES:
             return
         rows = list(
@@ -205,7 +205,7 @@ def followup_report(
     """
     if not rules.may_report(actor, followup):
         require(actor, permissions.CHANGE_FOLLOWUP, followup)
-    followup = FollowUp.objects.select_for_update().select_related("area").get(pk=followup.pk)
+    followup = FollowUp.objects.select_for_update(of=("self",)).select_related("area").get(pk=followup.pk)
     errors: dict[str, str] = {}
     if not allowed(followup.status, FollowUpAction.REPORT):
         raise ValidationError({"status": _("该事项已完成或已撤销，不能再报告进展。")})
@@ -285,7 +285,7 @@ def followup_cancel(*, actor, followup: FollowUp, reason: str) -> FollowUp:
         raise ValidationError({"reason": _("请填写撤销原因。")})
     if len(reason) > 500:
         raise ValidationError({"reason": _("撤销原因不能超过500个字。")})
-    followup = FollowUp.objects.select_for_update().select_related("area").get(pk=followup.pk)
+    followup = FollowUp.objects.select_for_update(of=("self",)).select_related("area").get(pk=followup.pk)
     if not allowed(followup.status, FollowUpAction.CANCEL):
         raise ValidationError({"status": _("该事项已完成或已撤销，不能撤销。")})
     _cancel_tree(followup, actor=actor, reason=reason)
@@ -307,7 +307,7 @@ def _cancel_tree(followup: FollowUp, *, actor, reason: str) -> None:
         note=reason,
     )
     children = (
-        FollowUp.objects.select_for_update()
+        FollowUp.objects.select_for_update(of=("self",))
         .select_related("area")
         .filter(parent_id=followup.pk, status__in=OPEN_STATUSES)
     )
@@ -325,7 +325,7 @@ def volunteer_signup(*, actor, followup: FollowUp, note: str = "") -> Volunteer:
     note = (note or "").strip()
     if len(note) > 200:
         raise ValidationError({"note": _("备注不能超过200个字。")})
-    followup = FollowUp.objects.select_for_update().select_related("area").get(pk=followup.pk)
+    followup = FollowUp.objects.select_for_update(of=("self",)).select_related("area").get(pk=followup.pk)
     if followup.status not in OPEN_STATUSES:
         raise ValidationError({"followup": _("该事项已完成或已撤销，不再招募志愿者。")})
     if Volunteer.objects.filter(followup=followup, person=person).exists():
@@ -348,7 +348,7 @@ def supervise_overdue_followups(*, now: dt.datetime | None = None) -> int:
     flagged = 0
     for pk in list(due[:1000]):
         with transaction.atomic():
-            followup = FollowUp.objects.select_for_update().select_related("area").get(pk=pk)
+            followup = FollowUp.objects.select_for_update(of=("self",)).select_related("area").get(pk=pk)
             if followup.supervised_at is not None or followup.status not in OPEN_STATUSES:
                 continue
             followup.supervised_at = now

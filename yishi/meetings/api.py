@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from yishi.accounts.models import Person
 from yishi.areas.models import Area, Unit
 from yishi.core import permissions
-from yishi.core.api import CursorPagination
+from yishi.core.api import CursorPagination, DateTimeField
 
 from . import selectors, services
 from .models import (
@@ -197,9 +197,9 @@ class MeetingScheduleSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=MeetingKind.choices)
     area = ConvenableAreaField(queryset=Area.objects.none())
     title = serializers.CharField(max_length=120, allow_blank=True)
-    scheduled_at = serializers.DateTimeField()
+    scheduled_at = DateTimeField()
     location = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
-    member_count = serializers.IntegerField(min_value=0, required=False, default=0)
+    member_count = serializers.IntegerField(min_value=0, max_value=10000, required=False, default=0)
     quorum_rule = serializers.ChoiceField(choices=QuorumRule.choices, required=False, default=QuorumRule.NONE)
     threshold_rule = serializers.ChoiceField(
         choices=ThresholdRule.choices, required=False, default=ThresholdRule.MAJORITY_PRESENT
@@ -242,7 +242,7 @@ class MeetingRecordSerializer(serializers.Serializer):
 
 
 class MeetingParticipantRefSerializer(serializers.Serializer):
-    participant = serializers.IntegerField(help_text="参会方编号")
+    participant = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="参会方编号")
 
 
 class MeetingCodeSerializer(serializers.Serializer):
@@ -250,7 +250,7 @@ class MeetingCodeSerializer(serializers.Serializer):
 
 
 class MeetingOpenVoteSerializer(serializers.Serializer):
-    agenda_item = serializers.IntegerField(help_text="议程编号")
+    agenda_item = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="议程编号")
     secret = serializers.BooleanField(required=False, default=False)
 
 
@@ -259,7 +259,7 @@ class VoteCastSerializer(serializers.Serializer):
 
 
 class VoteRecordSerializer(VoteCastSerializer):
-    participant = serializers.IntegerField(help_text="参会方编号")
+    participant = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="参会方编号")
 
 
 def _valid(serializer_class, request):

@@ -142,6 +142,8 @@ def meeting_schedule(
         errors["title"] = _("请填写会议名称。")
     if scheduled_at is None:
         errors["scheduled_at"] = _("请填写召开时间。")
+    elif not 1900 <= scheduled_at.year <= 2100:
+        errors["scheduled_at"] = _("请填写1900年至2100年之间的召开时间。")
     if quorum_rule not in QuorumRule.values:
         errors["quorum_rule"] = _("未知的法定人数规则。")
     if threshold_rule not in ThresholdRule.values:
@@ -233,6 +235,58 @@ def meeting_invite(
         obj=meeting,
         verb="meeting.invite",
         after={"participant": str(participant), "capacity": participant.capacity, "is_member": is_member},
+    )
+    return participant
+
+
+@transaction.atomic
+def meeting_set_member(
+    *, actor, meeting: Meeting, person, is_member: bool, capacity: str = "", member_count: int | None = None
+) -> Participant | None:
+    """成员变动: the body's membership changed before its meeting — a planned meeting only (the quorum base of a
+    running meeting stays what it was at the start). A new voting member is invited (or an invited guest made
+    a voting member); a leaving member stays on the list as a non-voting participant. ``member_count`` is the
+    body's new number of voting members (None: leave the stored number)."""
+    meeting = _locked(meeting)
+    _require(actor, meeting)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise ValidationError({"status": _("只有尚未召开的会议可以调整成员。")})
+    if member_count is not None and int(member_count) < 0:
+        raise ValidationError({"member_count": _("应到成员数不能为负数。")})
+    participant = meeting.participants.filter(person=person).first()
+    before = {
+        "member_count": meeting.member_count,
+        "is_member": participant.is_member if participant else None,
+    }
+    if participant is None and is_member:
+        participant = Participant.objects.create(
+            meeting=meeting,
+            person=person,
+            capacity=(capacity or "").strip()[:60],
+            is_member=True,
+            invited_at=timezone.now(),
+        )
+        _notify_invited(meeting, [participant])
+    elif participant is not None and participant.is_member != bool(is_member):
+        participant.is_member = bool(is_member)
+        fields = ["is_member"]
+        if capacity:
+            participant.capacity = capacity.strip()[:60]
+            fields.append("capacity")
+        participant.save(update_fields=fields)
+    if member_count is not None and meeting.member_count != int(member_count):
+        meeting.member_count = int(member_count)
+        meeting.save(update_fields=["member_count"])
+    audit_record(
+        actor=actor,
+        obj=meeting,
+        verb="meeting.set_member",
+        before=before,
+        after={
+            "person": getattr(person, "pk", None),
+            "is_member": bool(is_member),
+            "member_count": meeting.member_count,
+        },
     )
     return participant
 
@@ -502,7 +556,8 @@ def vote_record(*, actor, vote: Vote, participant: Participant, choice: str) -> 
 @transaction.atomic
 def vote_close(*, actor, vote: Vote) -> Vote:
     """结束表决: count and decide by the vote's threshold rule (``counting.passes``). The voting members present
-    (signed in) and all voting members at closing are stored with the tallies, so the result can be checked."""
+    (signed in) and all voting members at closing are stored with the tallies, so the result can be checked;
+    the agenda item's conclusion records the decision (通过/未通过 with the tally)."""
     vote = _locked_vote(vote)
     meeting = vote.agenda_item.meeting
     _require(actor, meeting)
@@ -516,6 +571,15 @@ def vote_close(*, actor, vote: Vote) -> Vote:
     vote.result = VoteResult.PASSED if passed else VoteResult.REJECTED
     vote.status, vote.closed_at = VoteStatus.CLOSED, timezone.now()
     vote.save(update_fields=["present", "members", "result", "status", "closed_at"])
+    item = vote.agenda_item
+    item.conclusion = _("%(r)s（到会%(p)d人，同意%(f)d票，反对%(a)d票，弃权%(b)d票）") % {
+        "r": _("通过") if passed else _("未通过"),
+        "p": vote.present,
+        "f": vote.votes_for,
+        "a": vote.votes_against,
+        "b": vote.votes_abstain,
+    }
+    item.save(update_fields=["conclusion"])
     audit_record(
         actor=actor,
         obj=meeting,

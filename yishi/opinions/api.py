@@ -61,7 +61,7 @@ class OpinionSerializer(serializers.ModelSerializer):
 
 
 class OpinionCreateSerializer(serializers.Serializer):
-    content_type = serializers.IntegerField()
+    content_type = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
     object_id = serializers.CharField(max_length=64)
     channel = serializers.ChoiceField(choices=OpinionChannel.choices, default=OpinionChannel.ONLINE)
     text = serializers.CharField(allow_blank=True, max_length=2000)
@@ -98,7 +98,7 @@ class OpinionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         qs = selectors.opinion_list(user=self.request.user)
         ct, oid = self.request.query_params.get("content_type"), self.request.query_params.get("object_id")
         if self.action == "list" and ct and oid:
-            if not ct.isdigit():
+            if not ct.isdigit() or len(ct) > 9:  # beyond any id: nothing (and no overflow)
                 return qs.none()
             qs = qs.filter(subject_type_id=int(ct), subject_id=oid)
         return qs

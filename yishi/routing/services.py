@@ -249,6 +249,18 @@ def usable_model() -> RoutingModel | None:
     return live
 
 
+def model_category_keys() -> set[str]:
+    """The category keys the usable live model was trained on (empty without one): the others, having too
+    few cases so far, are suggested by their keyword rules."""
+    live = usable_model()
+    if live is None:
+        return set()
+    try:
+        return {str(key) for key in engine.load(live.artefact).classes_}
+    except Exception:  # an unreadable artefact: routing_predict logs it and falls back
+        return set()
+
+
 def routing_predict(text: str, *, limit: int = 3, categories=None):
     """智能建议: the live model's top categories for ``text`` as [(Category, confidence)], best first, only
     among ``categories`` (default: the selectable ones). ``None`` when no model may be used (cold start, or

@@ -1,4 +1,4 @@
-"""Jobs of smart routing, run by django-q (schedule made by migration 0002): retrain daily from cases."""
+"""Jobs of smart routing, run by django-q (schedule in ``yishi.core.jobs``): retrain daily from cases."""
 
 from __future__ import annotations
 

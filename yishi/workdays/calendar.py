@@ -1,8 +1,12 @@
 """工作日历: working days on the Chinese calendar, with public holidays and make-up workdays (调休).
 
-Backed by ``chinese_calendar``, which knows the State Council's holiday arrangements year by year; a date
-outside the years it knows raises ``CalendarRangeError`` rather than guessing. All datetimes are handled in
-local time (``settings.TIME_ZONE``, Asia/Shanghai): a working day is a local calendar day.
+Backed by ``chinese_calendar``, which knows the State Council's holiday arrangements year by year, and by
+``CalendarDay`` rows that admins enter (they win over the library). The library learns next year's
+arrangement only once it is published, late in the year: for a year after the last one it knows, days without
+a ``CalendarDay`` row count Monday to Friday as working days (a logged warning says the calendar needs the new
+year), so deadlines keep working across New Year. A date before the first known year raises
+``CalendarRangeError``. All datetimes are handled in local time (``settings.TIME_ZONE``, Asia/Shanghai): a
+working day is a local calendar day.
 
 Counting rules, used by every deadline in yishi:
 - ``add_working_days(start, n)`` steps forward day by day and stops on the n-th working day after
@@ -31,6 +35,20 @@ class CalendarRangeError(ValueError):
     """The date lies outside the years whose holiday arrangements the calendar knows."""
 
 
+_warned_years: set[int] = set()
+
+
+def _warn_unknown_year(year: int) -> None:
+    if year not in _warned_years:
+        _warned_years.add(year)
+        import logging
+
+        logging.getLogger("yishi.workdays").warning(
+            "no holiday arrangement known for %s: counting Monday to Friday; add the year's 节假日与调休 in the admin",
+            year,
+        )
+
+
 def calendar_range() -> tuple[dt.date, dt.date]:
     """First and last dates the calendar can answer for (whole years)."""
     years = sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
@@ -45,13 +63,42 @@ def _local_date(value: dt.date | dt.datetime) -> dt.date:
     return value
 
 
+OVERRIDES_CACHE_KEY = "yishi:workdays:overrides"
+
+
+def _overrides() -> dict[dt.date, bool]:
+    """The admins' ``CalendarDay`` rows as {date: is working day}, kept in the cache until a row changes."""
+    from django.core.cache import cache
+
+    found = cache.get(OVERRIDES_CACHE_KEY)
+    if found is None:
+        from .models import CalendarDay
+
+        found = dict(CalendarDay.objects.values_list("date", "is_working_day"))
+        cache.set(OVERRIDES_CACHE_KEY, found, timeout=3600)
+    return found
+
+
+def forget_overrides() -> None:
+    from django.core.cache import cache
+
+    cache.delete(OVERRIDES_CACHE_KEY)
+
+
 def is_working_day(value: dt.date | dt.datetime) -> bool:
-    """Whether the (local) day of ``value`` is a working day: Mon–Fri except holidays, plus make-up days."""
+    """Whether the (local) day of ``value`` is a working day: an admin's ``CalendarDay`` if there is one, else
+    the library's Mon–Fri except holidays plus make-up days, else (a year after the library's last) Mon–Fri."""
     day = _local_date(value)
+    overrides = _overrides()
+    if day in overrides:
+        return overrides[day]
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError as exc:
         first, last = calendar_range()
+        if day > last:
+            _warn_unknown_year(day.year)
+            return day.weekday() < 5
         raise CalendarRangeError(
             gettext("工作日历只包含 %(first)s 至 %(last)s 的节假日安排，无法计算 %(day)s。")
             % {"first": first.isoformat(), "last": last.isoformat(), "day": day.isoformat()}
@@ -67,7 +114,10 @@ def add_working_days(start: dt.date | dt.datetime, n: int) -> dt.date | dt.datet
     day = _local_date(start)
     left = n
     while left:
-        day += ONE_DAY
+        try:
+            day += ONE_DAY
+        except OverflowError:  # past 9999-12-31: far outside the calendar the library knows
+            raise CalendarRangeError(gettext("日期超出工作日历的范围。")) from None
         if is_working_day(day):
             left -= 1
     if isinstance(start, dt.datetime):

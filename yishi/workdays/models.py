@@ -64,3 +64,32 @@ class DeadlineRule(models.Model):
     def near_due_at(self, due: dt.datetime) -> dt.datetime:
         """From when work with deadline ``due`` counts as near due."""
         return due - dt.timedelta(hours=self.near_due_hours)
+
+
+class CalendarDay(models.Model):
+    """调休与节假日: a day whose status an admin sets by hand — for a year the calendar library does not know
+    yet (the State Council publishes next year's arrangement late in the year), or a local holiday.
+
+    A row wins over the library; ``is_working_day`` False is a day off, True a (make-up) working day.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("工作日"))
+    name = models.CharField(_("说明"), max_length=60, help_text=_("如：春节、国庆节调休上班"))
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        calendar.forget_overrides()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        calendar.forget_overrides()
+        return result

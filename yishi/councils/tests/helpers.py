@@ -9,6 +9,7 @@ from django.utils import timezone
 from yishi.core.tests.factories import user_with_role
 from yishi.councils import services
 from yishi.councils.models import TopicSource
+from yishi.demo.cases_data import frozen_clock
 from yishi.meetings import services as meeting_services
 from yishi.opinions.services import opinion_submit, research_record
 
@@ -41,9 +42,19 @@ def accept(topic, actor):
     return services.topic_scope_check(actor=actor, topic=topic, scope_item=item, in_scope=True)
 
 
-def published(council, actor):
+def published(council, actor, *, days_ago: int = 0):
+    """An accepted topic published ``days_ago`` days ago for the charter's minimum opinion period."""
     topic = accept(propose(council, actor), actor)
-    return services.topic_publish(actor=actor, topic=topic, opinion_days=council.charter.min_opinion_days)
+    with frozen_clock(timezone.now() - dt.timedelta(days=days_ago)):
+        return services.topic_publish(actor=actor, topic=topic, opinion_days=council.charter.min_opinion_days)
+
+
+def after_deadline(topic):
+    """A clock the day after the topic's opinion deadline (a context manager)."""
+    moment = timezone.make_aware(
+        dt.datetime.combine(topic.opinion_deadline + dt.timedelta(days=1), dt.time(10))
+    )
+    return frozen_clock(moment)
 
 
 def research(opinion, actor):
@@ -63,7 +74,8 @@ def paper_opinion(topic, actor, text="同意拆除"):
 
 
 def ready(council, actor):
-    topic = published(council, actor)
+    """A topic whose opinion period (published in the past) is over, closed: ready for a meeting."""
+    topic = published(council, actor, days_ago=council.charter.min_opinion_days + 1)
     return services.topic_close_opinions(actor=actor, topic=topic)
 
 

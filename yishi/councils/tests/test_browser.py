@@ -84,6 +84,13 @@ def test_whole_cycle(page, live_server, tree, tmp_path):
         page.wait_for_load_state()
         page.goto(topic_url)
     expect(page.get_by_test_id("research")).to_have_count(2)
+    # the opinion period still runs: closing it now is refused, unless ended early with a reason
+    page.get_by_test_id("do-close_opinions").click()
+    expect(page.get_by_test_id("topic-status")).to_have_text("公示征求意见中")
+    closing = page.get_by_test_id("form-close_opinions")
+    expect(closing).to_contain_text("截止后才能结束征求意见")
+    closing.locator("input[name=early]").check()
+    closing.locator("textarea[name=reason]").fill("意见已充分征集，调研完毕")
     page.get_by_test_id("do-close_opinions").click()
     expect(page.get_by_test_id("topic-status")).to_have_text("待上会")
 

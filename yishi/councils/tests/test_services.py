@@ -91,15 +91,16 @@ def test_closing_opinions_refused_while_a_collected_opinion_lacks_research(counc
     topic = h.published(council, secretary)
     online = opinion_submit(actor=resident, subject=topic, text="同意拆除", channel="online")
     paper = h.paper_opinion(topic, secretary)
-    with pytest.raises(ValidationError) as exc:
-        services.topic_close_opinions(actor=secretary, topic=topic)
-    assert "2" in exc.value.message_dict["opinions"][0]
-    h.research(online, secretary)
-    with pytest.raises(ValidationError) as exc:
-        services.topic_close_opinions(actor=secretary, topic=topic)
-    assert "1" in exc.value.message_dict["opinions"][0]
-    h.research(paper, secretary)
-    assert services.topic_close_opinions(actor=secretary, topic=topic).status == TopicStatus.READY
+    with h.after_deadline(topic):
+        with pytest.raises(ValidationError) as exc:
+            services.topic_close_opinions(actor=secretary, topic=topic)
+        assert "2" in exc.value.message_dict["opinions"][0]
+        h.research(online, secretary)
+        with pytest.raises(ValidationError) as exc:
+            services.topic_close_opinions(actor=secretary, topic=topic)
+        assert "1" in exc.value.message_dict["opinions"][0]
+        h.research(paper, secretary)
+        assert services.topic_close_opinions(actor=secretary, topic=topic).status == TopicStatus.READY
 
 
 def test_vote_refused_while_a_collected_opinion_lacks_research(council, secretary):

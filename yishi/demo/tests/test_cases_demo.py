@@ -1,7 +1,5 @@
 """P1 demo data: the seed's cases in their story's states, a year of generated cases, idempotent, audit intact."""
 
-import time
-
 import pytest
 from django.test import override_settings
 
@@ -11,19 +9,20 @@ from yishi.cases.models import Case, CasePart, Category, CategoryRoute, Rating
 from yishi.cases.routing import selectable_categories
 from yishi.cases.selectors import route_for
 from yishi.cases.workflow import Status
-from yishi.demo.cases_data import GENERATED_CASES, generated_cases
+from yishi.demo.cases_data import generated_cases
 from yishi.demo.services import load_demo
 
 pytestmark = pytest.mark.django_db
 
 
-@override_settings(YISHI_DEMO_GENERATED_CASES=GENERATED_CASES)
-def test_full_load_is_fast_idempotent_and_keeps_the_audit_chain():
-    started = time.monotonic()
+SOME_GENERATED = 60
+
+
+@override_settings(YISHI_DEMO_GENERATED_CASES=SOME_GENERATED)
+def test_generated_load_is_idempotent_and_keeps_the_audit_chain():
+    """The generator at a reduced size (the full demo's 300 cases take ~20 s: a benchmark, not a test)."""
     first = load_demo()
-    # About 20 s on an idle 2-core machine; the bound leaves room for a busy CI runner.
-    assert time.monotonic() - started < 90
-    assert first.cases >= GENERATED_CASES
+    assert first.cases >= SOME_GENERATED
     counts = (
         Case.objects.count(),
         AuditEvent.objects.count(),

@@ -211,3 +211,19 @@ def test_recategorize_refuses_a_heading(tree, categories, staff):
     case = make_case(tree.grid, category=categories["noise"])
     with pytest.raises(ValidationError):
         case_services.case_recategorize(actor=staff, case=case, category=heading)
+
+
+def test_a_category_with_too_few_cases_is_still_suggested_by_its_keywords(tree, categories):
+    """Cold start per category: the model knows the categories with enough cases; a new one (no cases yet)
+    is suggested by its keyword rule when the model is unsure about the text."""
+    from yishi.cases.tests.factories import CategoryFactory
+
+    settings_with(threshold=0.9, minimum=10)
+    seed_history(tree.grid, categories, per_category=16)
+    routing_train(source=Source.CASES)
+    vaccine = CategoryFactory(key="vaccine", name="疫苗接种", keywords="疫苗 接种")
+    result = suggest_category("社区什么时候安排疫苗接种？")
+    assert result[0][0] == vaccine and result.source == "keywords"
+    # A text the model is sure about keeps the model's answer first.
+    settings_with(threshold=0.05, minimum=10)
+    assert suggest_category("邻居家音响声音太大，吵得睡不着")[0][0] == categories["noise"]

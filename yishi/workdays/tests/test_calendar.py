@@ -14,9 +14,13 @@ from yishi.workdays.calendar import (
     CalendarRangeError,
     add_working_days,
     add_working_hours,
+    calendar_range,
     is_working_day,
     working_days_between,
 )
+
+# Admins' CalendarDay rows are read (and cached) from the database.
+pytestmark = pytest.mark.django_db
 
 CST = ZoneInfo("Asia/Shanghai")
 D = dt.date.fromisoformat
@@ -130,9 +134,23 @@ def test_add_working_hours_needs_aware_datetime():
         add_working_hours(dt.datetime(2026, 10, 9, 10), 1)
 
 
-def test_dates_outside_the_calendar_raise_a_clear_error():
-    with pytest.raises(CalendarRangeError, match="2030-01-01"):
-        is_working_day(D("2030-01-01"))
-    # Counting that runs past the last known year fails too, rather than guessing.
-    with pytest.raises(CalendarRangeError):
-        add_working_days(D("2026-12-30"), 5)
+def test_dates_before_the_calendar_raise_a_clear_error():
+    with pytest.raises(CalendarRangeError, match="1999-01-04"):
+        is_working_day(D("1999-01-04"))
+
+
+def test_a_year_the_library_does_not_know_counts_weekdays_and_admin_days_win():
+    """Deadlines keep working across New Year before the next year's arrangement is published."""
+    from yishi.workdays.models import CalendarDay
+
+    last = calendar_range()[1]
+    first_unknown = last + dt.timedelta(days=1)
+    assert first_unknown.year == last.year + 1
+    monday = first_unknown + dt.timedelta(days=(7 - first_unknown.weekday()) % 7)
+    assert is_working_day(monday) and not is_working_day(monday + dt.timedelta(days=5))
+    # The admin enters the published arrangement: that Monday becomes a holiday, the Saturday a make-up day.
+    CalendarDay.objects.create(date=monday, is_working_day=False, name="元旦")
+    CalendarDay.objects.create(date=monday + dt.timedelta(days=5), is_working_day=True, name="元旦调休上班")
+    assert not is_working_day(monday) and is_working_day(monday + dt.timedelta(days=5))
+    # Counting runs across the boundary instead of failing.
+    assert add_working_days(last - dt.timedelta(days=2), 10) > last
