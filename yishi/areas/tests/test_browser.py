@@ -14,8 +14,8 @@ def login(page, live_server, username, password="yishi-demo"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("login-submit").click()
 
 
 def test_admin_imports_a_ledger_after_fixing_bad_rows(page, live_server, tree, admin_user, tmp_path):

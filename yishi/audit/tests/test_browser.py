@@ -19,8 +19,8 @@ def log_in(page, live_server, user):
     if response and response.ok and page.locator("input[name=username]").count():
         page.fill("input[name=username]", user.username)
         page.fill("input[name=password]", "yishi-demo")
-        page.locator("form:has(input[name=password]) [type=submit]").first.click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator("form:has(input[name=password]) [type=submit]").first.click()
         return
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)

@@ -14,8 +14,8 @@ def login(page, live_server, username, password="yishi-demo"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
 
 
 def test_language_switch_turns_the_portal_english_and_back(page, live_server):

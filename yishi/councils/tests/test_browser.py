@@ -18,8 +18,8 @@ def login(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "yishi-demo")
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("login-submit").click()
 
 
 def test_whole_cycle(page, live_server, tree, tmp_path):
@@ -73,7 +73,7 @@ def test_whole_cycle(page, live_server, tree, tmp_path):
     paper.locator("textarea[name=text]").fill("建议建阳光停车棚")
     paper.locator("button[type=submit]").click()
     expect(page.get_by_test_id("opinion")).to_have_count(2)
-    for _ in range(2):
+    for done in range(2):
         page.get_by_text("记录调研").first.click()
         research = page.get_by_test_id("research-form").first
         research.locator("input[name=method]").fill("入户走访")
@@ -81,7 +81,8 @@ def test_whole_cycle(page, live_server, tree, tmp_path):
         research.locator("select[name=conclusion]").select_option("adopt")
         research.locator("textarea[name=reason]").fill("符合改造方案")
         research.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+        # Wait for the answer (an htmx swap or a redirect) before leaving the page, or the POST is cut off.
+        expect(page.get_by_test_id("research")).to_have_count(done + 1)
         page.goto(topic_url)
     expect(page.get_by_test_id("research")).to_have_count(2)
     # the opinion period still runs: closing it now is refused, unless ended early with a reason

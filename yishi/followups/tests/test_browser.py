@@ -18,8 +18,8 @@ def login(page, live_server, username):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", "yishi-demo")
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form button[type=submit], form input[type=submit]").last.click()
 
 
 def test_progress_with_evidence_and_volunteer(page, live_server, tree, staff, tmp_path):

@@ -17,8 +17,8 @@ def test_unread_badge_disappears_after_mark_all_read(page, live_server, tree):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "13809511234")
     page.fill("input[name=password]", "yishi-demo")
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("unread-count")).to_have_text("2")
 
     page.locator(".topnav .inbox-link").click()

@@ -19,8 +19,8 @@ def log_in(page, live_server, user):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "yishi-demo")
-    page.locator("form:has(input[name=password]) [type=submit]").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("form:has(input[name=password]) [type=submit]").first.click()
     assert "/accounts/login/" not in page.url
 
 
