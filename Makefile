@@ -48,5 +48,14 @@ messages: install-dev
 		--ignore 'tests/*' --ignore '*/tests/*' --settings=yishi.settings.test --pythonpath=..
 	$(BIN)/python -m yishi.core.i18n compile
 
+# The city-scale bench (docs/performance.md): make bench, or make bench CASES=5000000 DURATION=10.
+DURATION ?= 5
+bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; \
+		else echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; fi; }
+	$(BIN)/yishi bench --cases $(CASES) --duration $(DURATION) --sqlite --json var/bench/latest.json
+
 clean:
 	rm -rf $(VENV) var/static

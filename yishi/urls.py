@@ -1,5 +1,6 @@
 """Root URLs — the fixed interfaces of DESIGN §5 are named here."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/v1/", include("yishi.api_urls")),
     path("open311/v2/", include("yishi.cases.open311.urls")),
 ]
+if settings.BENCH_FLOORS:
+    urlpatterns.append(path("bench/", include("yishi.bench.urls")))
 
 handler404 = "yishi.core.views.page_not_found"
 handler500 = "yishi.core.views.server_error"

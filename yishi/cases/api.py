@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from yishi.accounts.models import Person
@@ -49,9 +49,61 @@ API_CHANNELS = [c for c in Channel.choices if c[0] not in (Channel.OPINION_BOX, 
 
 
 class CasePagination(CursorPagination):
-    """Keyset pages, newest first: the index (area_path, -submitted_at, -id) serves every page alike."""
+    """Keyset pages, newest first: the index (area_path, -submitted_at, -id) serves every page alike.
+
+    DRF's cursor keys on the first ordering field alone and steps over rows sharing its timestamp by an
+    offset; a case arriving with that same timestamp shifts the offset and a row is listed twice. Here the
+    position is the pair (written like the staff list's ``before``: ``<iso datetime>_<id>``), unique per row,
+    so DRF's offset stays 0 and each page is one range on (submitted_at, id).
+    """
 
     ordering = ("-submitted_at", "-id")
+
+    def _get_position_from_instance(self, instance, ordering):
+        return f"{instance.submitted_at.isoformat()}_{instance.pk}"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF's CursorPagination.paginate_queryset, with the position filter on both fields.
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.ordering = self.get_ordering(request, queryset, view)
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, current_position = self.cursor or (0, False, None)
+        if reverse:
+            queryset = queryset.order_by("submitted_at", "id")
+        else:
+            queryset = queryset.order_by(*self.ordering)
+        if current_position is not None:
+            keyset = selectors.parse_keyset(current_position)
+            if keyset is None:
+                raise NotFound(self.invalid_cursor_message)
+            at, pk = keyset
+            if reverse:
+                queryset = queryset.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=pk))
+            else:
+                queryset = queryset.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+        results = list(queryset[offset : offset + self.page_size + 1])
+        self.page = results[: self.page_size]
+        following = (
+            self._get_position_from_instance(results[-1], self.ordering)
+            if len(results) > len(self.page)
+            else None
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next = current_position is not None or offset > 0
+            self.has_previous = following is not None
+            self.next_position, self.previous_position = current_position, following
+        else:
+            self.has_next = following is not None
+            self.has_previous = current_position is not None or offset > 0
+            self.next_position, self.previous_position = following, current_position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
 
 
 # ---------------------------------------------------------------- output

@@ -14,6 +14,7 @@ class CasesConfig(AppConfig):
 
         from yishi.audit.labels import register_verb_labels
 
+        from . import signals  # noqa: F401  (keeps the rollup of the rates right on every write)
         from .workflow import Action
 
         register_verb_labels({f"case.{action.value}": action.label for action in Action})

@@ -225,6 +225,9 @@ class Case(models.Model):
     replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # jieba tokens of number, title, text and address separated by spaces (``cases.search``): Chinese has no
+    # spaces, so the full-text indexes (PostgreSQL tsvector, SQLite FTS5) index these words instead.
+    search_tokens = models.TextField(blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -254,6 +257,10 @@ class Case(models.Model):
                 fields=["category", "area_path"], name="case_category_area", condition=Q(is_open=True)
             ),
             models.Index(fields=["reporter", "-submitted_at"], name="case_reporter_time"),
+            # Closed cases of a community by closing month: what a rollup cell recomputes (``cases.rollups``).
+            models.Index(
+                fields=["area_path", "closed_at"], name="case_closed_area_time", condition=Q(status="closed")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -454,6 +461,12 @@ class CaseStep(models.Model):
             models.Index(
                 fields=["unit", "due_at"], name="step_pending_unit_due", condition=Q(done_at__isnull=True)
             ),
+            # First-contact deadlines of a community by month: the response rate's rollup cell.
+            models.Index(
+                fields=["area_path", "due_at"],
+                name="step_contact_area_due",
+                condition=Q(step="first_contact"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -578,3 +591,45 @@ class Open311Key(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CaseMonthStat(models.Model):
+    """诉求月度汇总: the counts behind the rates (``cases.rates``) of one community × month × category ×
+    handling unit, so a district's twelve months are read from a few thousand rows instead of every case.
+
+    ``area_path`` is the case's path cut at community depth (a case filed at a street or district keeps its
+    own path). ``month`` is the first day of the local month the count falls in: ``steps``/``met`` by the
+    first-contact step's ``due_at``, ``closed``/``resolved`` by ``closed_at``, the ratings by ``rated_at``
+    (the same rules as ``cases.rates``). ``steps`` counts every first-contact step due that month whatever
+    its state; the rates subtract the ones still pending and not yet due at the time asked. Kept by
+    ``cases.rollups``: every write that changes a counted field recomputes its cells, and a test compares
+    the table with a recomputation from the base tables.
+    """
+
+    area_path = models.CharField(max_length=255)
+    month = models.DateField()
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    # The handling unit's id, 0 for none: a plain integer so the cell key has no NULL, which SQLite's unique
+    # constraints would treat as distinct.
+    unit_id = models.PositiveIntegerField(default=0)
+    steps = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("诉求月度汇总")
+        verbose_name_plural = _("诉求月度汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_path", "month", "category", "unit_id"], name="case_month_stat_cell"
+            )
+        ]
+        indexes = [models.Index(fields=["area_path", "month"], name="case_month_stat_area_month")]
+
+    def __str__(self) -> str:
+        return f"{self.area_path} {self.month:%Y-%m}"

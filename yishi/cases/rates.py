@@ -18,9 +18,10 @@ Over a period (whole months, local time) and an area subtree, optionally one cat
   score out of 100. When a rate has no denominator (an empty period) it is left out and the weights of the
   others are scaled up to 100; with no rate at all the score is empty. An empty rate or score is shown as "—".
 
-By area, unit (the case's ``handler_unit``), category and month; each breakdown is three aggregate queries
-(one per table: steps, cases, ratings), whatever the number of cases. Sums over months are exact because
-every count is additive.
+By area, unit (the case's ``handler_unit``), category and month. Each breakdown reads the community × month
+rollup (``CaseMonthStat``, kept by ``cases.rollups``: two queries) when the area is at community level or
+above, else three aggregate queries on the base tables (steps, cases, ratings), whatever the number of cases.
+Sums over months are exact because every count is additive.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 
-from yishi.areas.models import PATH_DIGITS, Area, Unit, subtree_q
+from yishi.areas.models import LEVEL_ORDER, PATH_DIGITS, Area, Level, Unit, subtree_q
 
 from .models import Case, CaseStep, Category, RateSettings, Rating, RatingValue, Step
 from .workflow import Status
@@ -237,6 +238,54 @@ def _month_key(value) -> dt.date:
     return value.replace(day=1)
 
 
+def counted_steps():
+    """First-contact steps that count for 响应率: those of cases not merged (the surviving case carries the
+    contact)."""
+    return CaseStep.objects.filter(step=Step.FIRST_CONTACT).exclude(case__status=Status.MERGED)
+
+
+def counted_cases():
+    """Cases that count for 解决率: closed ones (in the month of ``closed_at``)."""
+    return Case.objects.filter(status=Status.CLOSED)
+
+
+def counted_ratings():
+    """Ratings that count for 满意率: each case's latest round rated by its own reporter."""
+    later = Rating.objects.filter(
+        case=OuterRef("case"), source_case=OuterRef("case"), round__gt=OuterRef("round")
+    )
+    return Rating.objects.filter(source_case=F("case")).exclude(Exists(later))
+
+
+def met_count() -> Count:
+    return Count("pk", filter=Q(done_at__lte=F("due_at")))
+
+
+def case_counts() -> dict:
+    return {
+        "closed": Count("pk"),
+        "resolved": Count("pk", filter=Q(reopen_count=0, resolved_at__isnull=False)),
+    }
+
+
+def rating_counts() -> dict:
+    return {
+        "rated": Count("pk"),
+        "satisfied": Count("pk", filter=Q(value=RatingValue.SATISFIED)),
+        "basic": Count("pk", filter=Q(value=RatingValue.BASIC)),
+        "unsatisfied": Count("pk", filter=Q(value=RatingValue.UNSATISFIED)),
+    }
+
+
+def rollup_answers(area: Area, group: str) -> bool:
+    """Whether the community × month rollup (``CaseMonthStat``) can answer ``group`` for ``area``: its cells
+    are communities (or the case's own area when filed above community level), so the area must be at
+    community level or above, and for ``child`` strictly above it (a community's children are grids).
+    """
+    order, community = LEVEL_ORDER.get(area.level, len(LEVEL_ORDER)), LEVEL_ORDER[Level.COMMUNITY]
+    return order < community if group == "child" else order <= community
+
+
 def rate_counts(
     *,
     area: Area,
@@ -249,7 +298,91 @@ def rate_counts(
     """The ``Rates`` of ``area``'s subtree over ``period``, grouped by ``group`` (see ``GROUPS``).
 
     Keys: ``0`` (total), the first day of the month (month), the child area's path (child), the unit id
-    (unit; None for cases without a handling unit) or the category id (category). Three queries.
+    (unit; None for cases without a handling unit) or the category id (category). Read from the rollup
+    (``CaseMonthStat``, two queries) when it can answer (``rollup_answers``), else from the base tables
+    (``rate_counts_from_base``, three queries); both give the same result.
+    """
+    if group not in GROUPS:
+        raise ValueError(group)
+    settings = settings or RateSettings.current()
+    now = now or timezone.now()
+    source = _rate_counts_from_rollup if rollup_answers(area, group) else rate_counts_from_base
+    return source(area=area, period=period, group=group, category=category, settings=settings, now=now)
+
+
+def _rate_counts_from_rollup(*, area: Area, period: Period, group: str, category, settings, now) -> dict:
+    """``rate_counts`` from the rollup: the sums of the cells of the subtree and period, less the first-contact
+    steps still pending whose deadline is at or after ``now`` (not due yet: left out of 响应率), counted on
+    the partial index of pending steps.
+    """
+    from .models import CaseMonthStat
+    from .rollups import COUNTS
+
+    weights = weights_of(settings)
+    cats = category_ids(category)
+    cells = CaseMonthStat.objects.filter(
+        subtree_q(area.path, "area_path"), month__gte=period.first, month__lte=period.last
+    )
+    if cats is not None:
+        cells = cells.filter(category_id__in=cats)
+    keys = {
+        "total": Value(0, output_field=IntegerField()),
+        "month": F("month"),
+        "child": Substr("area_path", 1, len(area.path) + PATH_DIGITS + 1),
+        "unit": F("unit_id"),
+        "category": F("category_id"),
+    }
+    rows = cells.annotate(k=keys[group]).values("k").annotate(**{n: Sum(n) for n in COUNTS}).order_by()
+    # A total is one aggregate over everything: like the base tables' version, it has a row even when empty.
+    out: dict = {0: Rates(weights=weights)} if group == "total" else {}
+    for row in rows:
+        key = row.pop("k")
+        if group == "unit":
+            key = key or None  # the rollup keeps "no unit" as 0
+        elif group == "child" and len(key) <= len(area.path):
+            continue
+        if not (row["steps"] or row["closed"] or row["rated"]):  # also the NULL sums of an empty total
+            continue  # cells emptied by later writes are kept as zeros
+        row["due"] = row.pop("steps")
+        out[key] = Rates(**row, weights=weights)
+    start, end = period.start, period.end
+    if now >= end:
+        return out  # every step of the period is due: nothing to take off
+    pending = counted_steps().filter(
+        subtree_q(area.path, "area_path"), done_at__isnull=True, due_at__gte=max(now, start), due_at__lt=end
+    )
+    if cats is not None:
+        pending = pending.filter(case__category_id__in=cats)
+    key_expr = _key(
+        group,
+        area,
+        path="area_path",
+        date="due_at",
+        unit="case__handler_unit_id",
+        category="case__category_id",
+    )
+    for row in pending.annotate(k=key_expr).values("k").annotate(n=Count("pk")).order_by():
+        key = row["k"]
+        if group == "month":
+            key = _month_key(key)
+        elif group == "child" and len(key) <= len(area.path):
+            continue
+        rates = out.setdefault(key, Rates(weights=weights))
+        rates.due -= row["n"]
+    return out
+
+
+def rate_counts_from_base(
+    *,
+    area: Area,
+    period: Period,
+    group: str = "total",
+    category: Category | None = None,
+    settings: RateSettings | None = None,
+    now: dt.datetime | None = None,
+) -> dict:
+    """``rate_counts`` from the base tables (steps, cases, ratings): three aggregate queries. The fallback
+    where the rollup cannot answer, and the recomputation the rollup is tested against.
     """
     settings = settings or RateSettings.current()
     weights = weights_of(settings)
@@ -257,21 +390,11 @@ def rate_counts(
     cats = category_ids(category)
     start, end = period.start, period.end
 
-    steps = CaseStep.objects.filter(
-        subtree_q(area.path, "area_path"), step=Step.FIRST_CONTACT, due_at__gte=start, due_at__lt=end
-    ).exclude(case__status=Status.MERGED)
-    cases = Case.objects.filter(
-        subtree_q(area.path, "area_path"), status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end
+    steps = counted_steps().filter(subtree_q(area.path, "area_path"), due_at__gte=start, due_at__lt=end)
+    cases = counted_cases().filter(subtree_q(area.path, "area_path"), closed_at__gte=start, closed_at__lt=end)
+    ratings = counted_ratings().filter(
+        subtree_q(area.path, "case__area_path"), rated_at__gte=start, rated_at__lt=end
     )
-    later = Rating.objects.filter(
-        case=OuterRef("case"), source_case=OuterRef("case"), round__gt=OuterRef("round")
-    )
-    ratings = Rating.objects.filter(
-        subtree_q(area.path, "case__area_path"),
-        source_case=F("case"),
-        rated_at__gte=start,
-        rated_at__lt=end,
-    ).exclude(Exists(later))
     if cats is not None:
         steps = steps.filter(case__category_id__in=cats)
         cases = cases.filter(category_id__in=cats)
@@ -289,10 +412,7 @@ def rate_counts(
             )
         )
         .values("k")
-        .annotate(
-            due=Count("pk", filter=Q(done_at__isnull=False) | Q(due_at__lt=now)),
-            met=Count("pk", filter=Q(done_at__lte=F("due_at"))),
-        )
+        .annotate(due=Count("pk", filter=Q(done_at__isnull=False) | Q(due_at__lt=now)), met=met_count())
         .order_by()
     )
     case_rows = (
@@ -307,10 +427,7 @@ def rate_counts(
             )
         )
         .values("k")
-        .annotate(
-            closed=Count("pk"),
-            resolved=Count("pk", filter=Q(reopen_count=0, resolved_at__isnull=False)),
-        )
+        .annotate(**case_counts())
         .order_by()
     )
     rating_rows = (
@@ -325,12 +442,7 @@ def rate_counts(
             )
         )
         .values("k")
-        .annotate(
-            rated=Count("pk"),
-            satisfied=Count("pk", filter=Q(value=RatingValue.SATISFIED)),
-            basic=Count("pk", filter=Q(value=RatingValue.BASIC)),
-            unsatisfied=Count("pk", filter=Q(value=RatingValue.UNSATISFIED)),
-        )
+        .annotate(**rating_counts())
         .order_by()
     )
     out: dict = {}

@@ -7,6 +7,8 @@ Checks raise ``Http404`` when the actor may not even see the case (out of scope 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -152,6 +154,32 @@ def can_see_contact(user, case) -> bool:
         or is_unit_staff(user, case.handler_unit)
         or (case.recorded_by_id is not None and case.recorded_by_id == getattr(user, "pk", None))
     )
+
+
+def contact_checker(user) -> Callable[[object], bool]:
+    """``can_see_contact`` for many cases of one user (an export): the user's grants are read once here, and
+    the returned function decides from the case's own columns only (``reporter_id``, ``level_path``,
+    ``handler_unit_id``, ``recorded_by_id``), so it works on a ``Case`` or a ``values_list(named=True)`` row
+    and never queries. It must give the same answer as ``can_see_contact``; a test compares them.
+    """
+    if permissions.is_superadmin(user):
+        return lambda case: True
+    person_id = getattr(user, "person_id", None)
+    user_pk = getattr(user, "pk", None)
+    grants = _grants(user)
+    dispatch_paths = tuple({g.area.path for g in grants if g.role in DISPATCHERS})
+    unit_ids = frozenset(g.unit_id for g in grants if g.role == Role.DEPARTMENT_STAFF and g.unit_id)
+
+    def sees(case) -> bool:
+        return bool(
+            (person_id and person_id == case.reporter_id)
+            # str.startswith with a tuple: the same test as ``_within`` against each dispatcher grant.
+            or (dispatch_paths and case.level_path.startswith(dispatch_paths))
+            or case.handler_unit_id in unit_ids
+            or (case.recorded_by_id is not None and case.recorded_by_id == user_pk)
+        )
+
+    return sees
 
 
 def unit_serves(unit: Unit, area: Area) -> bool:

@@ -21,7 +21,7 @@ from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit
 from yishi.audit.services import audit_record
 from yishi.workdays.calendar import add_working_days
 
-from . import rules
+from . import rollups, rules
 from .deadlines import PROCESS, rule_for
 from .models import (
     Case,
@@ -40,6 +40,7 @@ from .models import (
     Step,
     Urgency,
 )
+from .search import tokens_for
 from .selectors import joint_meetings
 from .workflow import Action, Status, TransitionNotAllowed, check_transition
 
@@ -115,9 +116,11 @@ def _open_step(case: Case, step: str, start: dt.datetime, *, unit: Unit | None =
 
 
 def _close_step(case: Case, step: str, when: dt.datetime) -> None:
-    CaseStep.objects.filter(case=case, step=step, round=case.reopen_count, done_at__isnull=True).update(
-        done_at=when
-    )
+    done = CaseStep.objects.filter(
+        case=case, step=step, round=case.reopen_count, done_at__isnull=True
+    ).update(done_at=when)
+    if done and step == Step.FIRST_CONTACT:
+        rollups.case_steps_changed(case.pk)  # update() sends no signal: keep 响应率's rollup right
 
 
 def _notify(users: Iterable, *, title: str, case: Case, body: str = "", verb: str = "") -> None:
@@ -271,6 +274,7 @@ def case_submit(
         level_area=community,
         level_path=community.path,
     )
+    case.search_tokens = tokens_for(case.number, case.title, case.text, case.address)
     case.save()
     _open_step(case, Step.ACCEPT, now)
     _record_suggestion(case)
@@ -510,7 +514,8 @@ def case_merge(*, actor, case: Case, into: Case, note: str = "") -> Case:
         merged_into=into,
         closed_at=now,
     )
-    CaseStep.objects.filter(case=case, done_at__isnull=True).update(done_at=now)
+    if CaseStep.objects.filter(case=case, done_at__isnull=True).update(done_at=now):
+        rollups.case_steps_changed(case.pk)  # update() sends no signal
     audit_record(actor=actor, obj=into, verb="case.merged_in", after={"from": case.number})
     _notify(
         rules.reporter_users(case),

@@ -11,6 +11,7 @@ SECRET_KEY = env.SECRET_KEY
 DEBUG = env.DEBUG
 ALLOWED_HOSTS = env.ALLOWED_HOSTS
 SITE_URL = env.SITE_URL
+BENCH_FLOORS = env.BENCH_FLOORS
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "yishi.routing",
     "yishi.councils",
     "yishi.demo",
+    "yishi.bench",
 ]
 
 MIDDLEWARE = [

@@ -42,3 +42,5 @@ SMS_SENDER = os.environ.get("YISHI_SMS_SENDER", "yishi.notifications.sms.Console
 EMAIL_URL = os.environ.get("YISHI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("YISHI_FROM_EMAIL", "yishi@localhost")
 SITE_URL = os.environ.get("YISHI_SITE_URL", "http://127.0.0.1:8000")
+# The floor views of `yishi bench` (/bench/floor/…): on only for the server the bench starts.
+BENCH_FLOORS = _bool("YISHI_BENCH_FLOORS", False)

@@ -3,6 +3,7 @@
 import factory
 from django.utils import timezone
 
+from yishi.cases import rollups
 from yishi.cases.models import Case, Category, Channel
 from yishi.cases.services import case_submit
 from yishi.cases.workflow import OPEN_STATUSES
@@ -40,8 +41,9 @@ def make_case(
 
 def force_status(case: Case, status: str, **fields) -> Case:
     """Put a case straight into ``status`` (tests only: services are the only way in the product)."""
-    Case.objects.filter(pk=case.pk).update(
-        status=status, is_open=status in OPEN_STATUSES, updated_at=timezone.now(), **fields
-    )
+    with rollups.tracking([case.pk]):  # update() sends no signal
+        Case.objects.filter(pk=case.pk).update(
+            status=status, is_open=status in OPEN_STATUSES, updated_at=timezone.now(), **fields
+        )
     case.refresh_from_db()
     return case

@@ -667,3 +667,22 @@ def test_detail_query_count_does_not_grow_with_parts(w, size, django_assert_max_
     with django_assert_max_num_queries(12):
         response = client.get(f"/api/v1/cases/{case.number}/")
     assert len(response.json()["parts"]) == size
+
+
+@pytest.mark.parametrize("who", ["staff", "street", "dept", "resident"])
+def test_list_costs_the_same_queries_for_n_and_3n_rows(w, who, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for i in range(n):
+            new_case(w, Status.ASSIGNED if i % 2 else None, handler_unit=w.dept if i % 2 else None)
+
+    client = client_for(w.users[who])
+    add(4)
+    client.get("/api/v1/cases/")  # warm the content-type cache
+    with CaptureQueriesContext(connection) as small:
+        assert client.get("/api/v1/cases/?page_size=50").status_code == 200
+    add(8)
+    with django_assert_num_queries(len(small)):
+        client.get("/api/v1/cases/?page_size=50")

@@ -487,3 +487,23 @@ def test_attachments_only_skip_the_permission_check_on_the_trusted_intake_path(t
     with pytest.raises(ValidationError):  # the file checks still run on the trusted path
         attachment_add(actor=None, obj=anon_case, uploaded_file=upload("a.png", TXT), trusted=True)
     assert Attachment.objects.count() == 1
+
+
+def test_my_cases_cost_the_same_queries_for_n_and_3n_rows(
+    client, tree, cats, resident, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for i in range(n):
+            make_case(tree.building, category=cats["noise" if i % 2 else "parking"], reporter=resident.person)
+
+    add(3)
+    client.force_login(resident)
+    client.get(reverse("cases:mine"))  # warm the session
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("cases:mine"))
+    add(6)
+    with django_assert_num_queries(len(small)):
+        assert len(client.get(reverse("cases:mine")).context["rows"]) == 9

@@ -170,9 +170,9 @@ def test_by_category_and_category_filter_with_subcategories(world, city_settings
     assert (filtered.due, filtered.closed, filtered.rated) == (2, 2, 1)
 
 
-def test_each_breakdown_is_three_queries(world, city_settings, django_assert_num_queries):
+def test_each_breakdown_is_three_queries(world, city_settings, django_assert_max_num_queries):
     for group in rates.GROUPS:
-        with django_assert_num_queries(3):
+        with django_assert_max_num_queries(3):  # at most: the rollup answers a street in two
             rates.rate_counts(
                 area=world.tree.street, period=PERIOD, group=group, settings=city_settings, now=NOW
             )

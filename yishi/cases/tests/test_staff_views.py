@@ -580,3 +580,46 @@ def test_a_department_sees_only_its_own_part_of_a_whistled_case(client, w):
     client.force_login(w.street)
     body = detail(client, case).content.decode()
     assert "清理占道摊点" in body and "疏导交通秩序" in body
+
+
+# ---------------------------------------------------------------- query counts pinned exactly (issue 6)
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _varied_cases(w, n: int) -> None:
+    """``n`` cases of two categories, some assigned to a unit, all with an overdue deadline."""
+    for i in range(n):
+        case = new_case(w, title=f"查询数{i}", category=w.category if i % 2 else w.other_category)
+        if i % 3 == 0:
+            force_status(case, Status.ASSIGNED, handler_unit=w.city if i % 2 else w.traffic)
+        elif i % 3 == 1:
+            force_status(case, Status.IN_POOL)  # the department's claim pool
+        CaseStep.objects.filter(case=case).update(due_at=timezone.now() - dt.timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [
+        *((who, page) for who in ("staff", "street", "admin", "city_user") for page in ("list", "deadlines")),
+        ("city_user", "pool"),
+    ],
+)
+def test_list_pages_cost_the_same_queries_for_n_and_3n_rows(client, w, who, page):
+    user = (
+        user_with_role("admin", w.tree.district, username="city-admin") if who == "admin" else getattr(w, who)
+    )
+    client.force_login(user)
+    url = reverse(f"cases:{page}")
+    _varied_cases(w, 4)
+    client.get(url)  # warm the session and the content types
+    small = _count(client, url)
+    _varied_cases(w, 8)
+    assert _count(client, url) == small

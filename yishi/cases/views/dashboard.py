@@ -5,7 +5,10 @@ scope is a 404, exactly as a missing one. Rates come from ``cases.rates`` and no
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
+import io
 import re
 import tempfile
 
@@ -13,8 +16,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Q, Subquery
-from django.http import FileResponse, Http404
+from django.db.models import OuterRef, Subquery
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -30,6 +33,7 @@ from yishi.core.masking import mask_name, mask_phone
 from .. import rates, rules, services
 from ..charts import line_chart
 from ..models import Category, RateSettings, Rating
+from ..search import filter_cases
 from ..selectors import case_visible
 from ..workflow import Status
 
@@ -335,22 +339,189 @@ LEDGER_HEADER = [
 ]
 
 
-def _local(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
+# Excel's limit of rows per sheet (header included): a bigger ledger continues on further sheets.
+XLSX_MAX_ROWS = 1_048_576
+# Rows per database fetch (a server-side cursor on PostgreSQL) and per CSV write: memory stays flat.
+LEDGER_CHUNK = 2000
+# Columns read for a ledger row: plain values (no model instances, cheap per row) and the four the contact
+# rule needs (``rules.contact_checker``).
+_LEDGER_FIELDS = (
+    "number",
+    "title",
+    "submitted_at",
+    "channel",
+    "category__name",
+    "area__name",
+    "address",
+    "status",
+    "handling_mode",
+    "handler_unit__name",
+    "accepted_at",
+    "first_contact_at",
+    "resolved_at",
+    "replied_at",
+    "closed_at",
+    "reopen_count",
+    "rating_value",
+    "is_anonymous",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_id",
+    "level_path",
+    "handler_unit_id",
+    "recorded_by_id",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); residents write titles.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class LedgerExportForm(LedgerFilterForm):
+    format = forms.ChoiceField(
+        label=gettext_lazy("格式"), choices=[("xlsx", "Excel"), ("csv", "CSV")], required=False
+    )
+
+
+def _ledger_values(qs):
+    """The ledger's cases of ``qs`` newest first, as named rows of ``_LEDGER_FIELDS`` with the latest rating."""
+    # One probe of the unique index (case, source_case, round), read backwards: the latest round's rating.
+    latest_rating = Rating.objects.filter(case=OuterRef("pk"), source_case=OuterRef("pk")).order_by("-round")
+    return (
+        qs.annotate(rating_value=Subquery(latest_rating.values("value")[:1]))
+        .order_by("-submitted_at", "-id")
+        .values_list(*_LEDGER_FIELDS, named=True)
+    )
+
+
+def _ledger_rows(user, qs, *, text_times: bool):
+    """One list of cells per case, in ``LEDGER_HEADER``'s order; timestamps in local time, as naive datetimes
+    or (``text_times``) as ``YYYY-MM-DD HH:MM:SS``. The reporter's name and phone are masked unless the user
+    may see the case's contact data (decided without a query).
+
+    Everything that depends on the request (grants, language, time zone) is read here, before the rows: a
+    streamed response is written after the view has returned.
+    """
+    sees_contact = rules.contact_checker(user)
+    field = qs.model._meta.get_field
+    channels, statuses, modes = (
+        {k: str(v) for k, v in field(name).choices} for name in ("channel", "status", "handling_mode")
+    )
+    ratings = {k: str(v) for k, v in Rating._meta.get_field("value").choices}
+    anonymous = _("匿名")
+    tz = timezone.get_current_timezone()  # once: timezone.localtime() looks it up on every call
+
+    def when(value):
+        if value is None:
+            return None if not text_times else ""
+        local = value.astimezone(tz).replace(tzinfo=None)
+        return local.isoformat(" ", "seconds") if text_times else local
+
+    return _rows(qs, when, sees_contact, channels, statuses, modes, ratings, anonymous)
+
+
+def _rows(qs, when, sees_contact, channels, statuses, modes, ratings, anonymous):
+    for c in qs.iterator(chunk_size=LEDGER_CHUNK):
+        if c.is_anonymous:
+            name, phone = anonymous, ""
+        elif sees_contact(c):
+            name, phone = c.reporter_name, c.reporter_phone
+        else:
+            name, phone = mask_name(c.reporter_name), mask_phone(c.reporter_phone)
+        yield [
+            c.number,
+            c.title,
+            when(c.submitted_at),
+            channels.get(c.channel, c.channel),
+            c.category__name,
+            c.area__name,
+            c.address,
+            statuses.get(c.status, c.status),
+            modes.get(c.handling_mode, "") if c.handling_mode else "",
+            c.handler_unit__name or "",
+            when(c.accepted_at),
+            when(c.first_contact_at),
+            when(c.resolved_at),
+            when(c.replied_at),
+            when(c.closed_at),
+            c.reopen_count,
+            ratings.get(c.rating_value, "") if c.rating_value else "",
+            name,
+            phone,
+        ]
+
+
+# The columns people type (or residents submit): the ones a spreadsheet could take for a formula.
+_TEXT_COLUMNS = (1, 6, 17, 18)
+
+
+def _xlsx_ledger(rows, header: list[str]) -> FileResponse:
+    """The ledger as a write-only workbook: new sheets after ``XLSX_MAX_ROWS`` rows, text never a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    wb = Workbook(write_only=True)
+    ws, used, sheets = None, XLSX_MAX_ROWS, 0
+    for row in rows:
+        if used >= XLSX_MAX_ROWS:
+            sheets += 1
+            title = _("诉求台账") if sheets == 1 else _("诉求台账（%(n)s）") % {"n": sheets}
+            ws, used = wb.create_sheet(title), 1
+            ws.append(header)
+        for i in _TEXT_COLUMNS:
+            value = row[i]
+            if value and (value[0] in _FORMULA_START or ILLEGAL_CHARACTERS_RE.search(value)):
+                cell = WriteOnlyCell(ws, ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"  # openpyxl would store "=..." as a formula
+                row[i] = cell
+        ws.append(row)
+        used += 1
+    if ws is None:
+        wb.create_sheet(_("诉求台账")).append(header)
+    return _xlsx_response(wb, f"ledger-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def _csv_ledger(rows, header: list[str]) -> StreamingHttpResponse:
+    """The ledger as UTF-8 CSV with a BOM (so Excel reads the Chinese), streamed: the header goes out at
+    once, then the rows in chunks as the database cursor yields them; nothing is held but one chunk."""
+
+    def chunks():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        yield codecs.BOM_UTF8 + buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+        count = 0
+        for row in rows:
+            for i in _TEXT_COLUMNS:
+                if row[i] and row[i][0] in _FORMULA_START:
+                    row[i] = "'" + row[i]
+            writer.writerow(row)
+            count += 1
+            if count % LEDGER_CHUNK == 0:
+                yield buffer.getvalue().encode()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode()
+
+    response = StreamingHttpResponse(chunks(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{timezone.localdate():%Y%m%d}.csv"'
+    return response
 
 
 @login_required
 @require_GET
-def ledger(request):
+def ledger(request, fmt: str = "xlsx"):
     """诉求台账导出: the cases the user may see, in the filters of the case list or the dashboard (area, period
-    of submission, category, status, keywords), one row per case. The reporter's name and phone are masked
-    unless the viewer may see the contact data of that case. Streams rows with ``iterator()``.
+    of submission, category, status, keywords), one row per case, as Excel (``ledger.xlsx``) or CSV
+    (``ledger.csv``, or ``format=csv``). The reporter's name and phone are masked unless the viewer may see
+    the contact data of that case. Rows come from ``iterator()``; the CSV is streamed as it is read, the
+    workbook is built first (openpyxl), so exports of a whole city's years are for the CSV.
     """
-    from openpyxl import Workbook
-
-    form = LedgerFilterForm(request.GET)
+    form = LedgerExportForm(request.GET)
     if not form.is_valid():
         return render(request, "cases/dash_bad_filters.html", {"form": form}, status=400)
+    fmt = form.cleaned_data.get("format") or fmt
     data = form.cleaned_data
     qs = case_visible(request.user)
     if data.get("area"):
@@ -366,48 +537,12 @@ def ledger(request):
     if data.get("status"):
         qs = qs.filter(status=data["status"])
     if data.get("q"):
-        q = data["q"].strip()
-        qs = qs.filter(Q(title__icontains=q) | Q(text__icontains=q) | Q(number=q))
-    latest_rating = Rating.objects.filter(case=OuterRef("pk"), source_case=OuterRef("pk")).order_by("-round")
-    qs = (
-        qs.select_related("category", "area", "handler_unit")
-        .annotate(rating_value=Subquery(latest_rating.values("value")[:1]))
-        .order_by("-submitted_at", "-id")
-    )
-    rating_labels = dict(Rating._meta.get_field("value").choices)
-    user = request.user
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("诉求台账"))
-    ws.append([str(h) for h in LEDGER_HEADER])
-    for case in qs.iterator(chunk_size=2000):
-        contact = rules.can_see_contact(user, case)
-        name = case.reporter_name if contact else mask_name(case.reporter_name)
-        phone = case.reporter_phone if contact else mask_phone(case.reporter_phone)
-        ws.append(
-            [
-                case.number,
-                case.title,
-                _local(case.submitted_at),
-                case.get_channel_display(),
-                case.category.name,
-                case.area.name,
-                case.address,
-                case.get_status_display(),
-                case.get_handling_mode_display() if case.handling_mode else "",
-                case.handler_unit.name if case.handler_unit else "",
-                _local(case.accepted_at),
-                _local(case.first_contact_at),
-                _local(case.resolved_at),
-                _local(case.replied_at),
-                _local(case.closed_at),
-                case.reopen_count,
-                str(rating_labels.get(case.rating_value, "")) if case.rating_value else "",
-                _("匿名") if case.is_anonymous else name,
-                "" if case.is_anonymous else phone,
-            ]
-        )
-    return _xlsx_response(wb, f"ledger-{timezone.localdate():%Y%m%d}.xlsx")
+        qs = filter_cases(qs, data["q"])
+    qs = _ledger_values(qs)
+    header = [str(h) for h in LEDGER_HEADER]
+    if fmt == "csv":
+        return _csv_ledger(_ledger_rows(request.user, qs, text_times=True), header)
+    return _xlsx_ledger(_ledger_rows(request.user, qs, text_times=False), header)
 
 
 @login_required
@@ -448,4 +583,5 @@ urlpatterns = [
     path("dashboard/export.xlsx", dashboard_export, name="dashboard_export"),
     path("dashboard/settings/", rate_settings, name="rate_settings"),
     path("ledger.xlsx", ledger, name="ledger"),
+    path("ledger.csv", ledger, {"fmt": "csv"}, name="ledger_csv"),
 ]

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -178,6 +179,7 @@ def pool(request):
     if not _dept_units(request.user) and not permissions.is_superadmin(request.user):
         raise Http404
     cases = case_list(user=request.user, status=Status.IN_POOL, limit=100)
+    prefetch_related_objects(cases, "level_area")  # the claim rule reads it: one query, not one per case
     cases = [c for c in cases if rules.holds(request.user, c, Action.CLAIM)]
     return render(request, "cases/staff_pool.html", {"cases": cases})
 

@@ -1,0 +1,224 @@
+"""The scenarios of ``yishi bench``: which account asks for which URLs, and which goal of issue 6 applies.
+
+Each scenario is a list of paths wrk cycles through (different filters, pages, cases), built from the
+city's manifest and the database: keyset cursors and case numbers are computed here once, before the
+load, with the same selectors the pages use. ``kind`` names the floor a scenario is compared with (HTML
+pages → the template floor, API lists → the JSON floor) and ``goal`` the goal it is checked against
+(``yishi.bench.report.GOALS``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+
+from yishi.accounts.models import User
+from yishi.cases.models import Case, Category
+from yishi.cases.selectors import case_list, case_visible
+
+PAGE_SIZE = 20  # the staff case list's page (yishi.cases.views.staff.PAGE_SIZE)
+DEEP_PAGE = 50
+NEXT_PAGES = 10
+
+
+@dataclass
+class Scenario:
+    name: str
+    title: str
+    account: str | None  # a key of manifest["accounts"]; None: anonymous
+    paths: list[str]
+    kind: str = "html"  # html | api | post | export
+    goal: str = "list"  # list | page | api | dashboard | intake | export
+    auth: str = "session"  # session | token | none
+    method: str = "GET"
+    body: str = ""
+    capture_sql: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+def cursor_of(case: Case) -> str:
+    """The ``before`` value of the page after ``case`` (as the case list writes it)."""
+    return f"{case.submitted_at.isoformat()}_{case.pk}"
+
+
+def _q(path: str, **params) -> str:
+    params = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def _top_categories(user, limit: int = 3) -> list[int]:
+    """The categories of the newest cases in the user's scope (cheap, and they have rows to show)."""
+    ids = []
+    for category_id in (
+        case_visible(user).order_by("-submitted_at", "-id").values_list("category_id", flat=True)[:200]
+    ):
+        if category_id not in ids:
+            ids.append(category_id)
+        if len(ids) == limit:
+            break
+    return ids
+
+
+def list_paths(user) -> list[str]:
+    """The case list with the filters a worker uses: none, open only, a status, a category, both."""
+    base = reverse("cases:list")
+    categories = _top_categories(user)
+    paths = [base, _q(base, open="on"), _q(base, status="assigned"), _q(base, status="closed")]
+    for category_id in categories:
+        paths += [_q(base, category=category_id), _q(base, open="on", category=category_id)]
+    return paths
+
+
+def next_page_paths(user, pages: int = NEXT_PAGES) -> list[str]:
+    """Pages 2 … pages+1 of the user's list, each cursor taken from the previous page's last row."""
+    base = reverse("cases:list")
+    paths, before = [], None
+    for _page in range(pages):
+        rows = case_list(user=user, before=before, limit=PAGE_SIZE)
+        if len(rows) < PAGE_SIZE:
+            break
+        before = (rows[-1].submitted_at, rows[-1].pk)
+        paths.append(_q(base, before=cursor_of(rows[-1])))
+    return paths
+
+
+def deep_page_paths(user, page: int = DEEP_PAGE) -> list[str]:
+    """The ``page``-th page (or the deepest there is) of the list, unfiltered and open only, by keyset."""
+    base = reverse("cases:list")
+    paths = []
+    for params, qs in (({}, case_visible(user)), ({"open": "on"}, case_visible(user).filter(is_open=True))):
+        ordered = qs.order_by("-submitted_at", "-id")
+        last_of_previous = ordered[(page - 1) * PAGE_SIZE - 1 : (page - 1) * PAGE_SIZE].first()
+        if last_of_previous is None:
+            continue
+        paths.append(_q(base, before=cursor_of(last_of_previous), **params))
+    return paths
+
+
+def case_page_paths(user, count: int = 20) -> list[str]:
+    numbers = (
+        case_visible(user).order_by("-submitted_at", "-id").values_list("number", flat=True)[: count * 5]
+    )
+    return [reverse("cases:detail", args=[n]) for n in list(numbers)[::5]]
+
+
+def newest_month() -> str:
+    """The month of the newest case, as the dashboard's ``until`` (the generated city ends in the past)."""
+    newest = Case.objects.order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+    moment = timezone.localtime(newest) if newest else timezone.localtime()
+    return f"{moment:%Y-%m}"
+
+
+def previous_month(month: str) -> str:
+    year, number = (int(x) for x in month.split("-"))
+    year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+    return f"{year}-{number:02d}"
+
+
+def intake_body(*, area_id: int, category_key: str) -> str:
+    """The JSON body of an intake POST as a ``string.format`` pattern with two %d (wrk thread, request
+    counter), so that every request carries a distinct text."""
+    body = json.dumps(
+        {
+            "area": area_id,
+            "category": category_key,
+            "title": "压测：楼道灯不亮",
+            "text": "压测第__T__线程第__N__件：楼道灯坏了一周，晚上看不清台阶，请尽快维修。",
+            "channel": "api",
+        },
+        ensure_ascii=True,
+    )
+    return body.replace("%", "%%").replace("__T__", "%d").replace("__N__", "%d")
+
+
+def build(manifest: dict, *, export_params: dict | None = None) -> list[Scenario]:
+    """All scenarios for the city of ``manifest`` (accounts, sample ids, search words)."""
+    accounts = manifest["accounts"]
+    sample = manifest["sample"]
+    user = {key: User.objects.get(username=acc["username"]) for key, acc in accounts.items()}
+    words = sample.get("search_words") or ["噪音", "漏水"]
+    common, rare = words[0], words[-1]
+    base = reverse("cases:list")
+    api = reverse("case-list")
+    month = newest_month()
+    district = sample["district_id"]
+    dashboard = reverse("cases:dashboard")
+    intake_area = sample.get("grid_id") or sample["community_id"]
+    category = Category.objects.filter(pk=sample["category_id"]).values_list("key", flat=True).first()
+    requests311 = reverse("open311:requests", kwargs={"fmt": "json"})
+    scenarios = [
+        Scenario("list_community", "社区诉求列表（筛选）", "community", list_paths(user["community"])),
+        Scenario("list_street", "街道诉求列表（筛选）", "street", list_paths(user["street"])),
+        Scenario("list_city", "全市诉求列表（筛选）", "city", list_paths(user["city"])),
+        Scenario(
+            "next_pages", f"下一页（键集，第2–{NEXT_PAGES + 1}页）", "street", next_page_paths(user["street"])
+        ),
+        Scenario("deep_page", f"深页（键集，第{DEEP_PAGE}页）", "city", deep_page_paths(user["city"])),
+        Scenario("case_page", "诉求详情页", "community", case_page_paths(user["community"]), goal="page"),
+        Scenario("search_common", f"全文搜索（常见词 {common}）", "city", [_q(base, q=common)]),
+        Scenario("search_rare", f"全文搜索（少见词 {rare}）", "city", [_q(base, q=rare)]),
+        Scenario(
+            "dashboard",
+            "区县看板（12个月三率）",
+            "district",
+            [
+                _q(dashboard, area=district, months=12, until=month),
+                _q(dashboard, area=district, months=12, until=previous_month(month)),
+            ],
+            goal="dashboard",
+        ),
+        Scenario("overdue", "超期清单（承办单位）", "unit", [reverse("cases:deadlines")]),
+        Scenario(
+            "api_list",
+            "API 诉求列表",
+            "city",
+            [api, _q(api, open="true"), _q(api, status="closed")],
+            kind="api",
+            goal="api",
+            auth="token",
+        ),
+        Scenario("api_next", "API 诉求列表下一页", "city", [], kind="api", goal="api", auth="token"),
+        Scenario(
+            "open311",
+            "Open311 请求列表",
+            None,
+            [requests311, _q(requests311, status="open")],
+            kind="api",
+            goal="api",
+            auth="none",
+        ),
+        Scenario(
+            "intake",
+            "API 提交诉求（分派、时限、留痕）",
+            "community",
+            [api],
+            kind="post",
+            goal="intake",
+            auth="token",
+            method="POST",
+            body=intake_body(area_id=intake_area, category_key=category or ""),
+            capture_sql=False,
+        ),
+        Scenario(
+            "export",
+            "台账导出 CSV（流式）",
+            "city",
+            [_q(reverse("cases:ledger"), format="csv", **(export_params or {}))],
+            kind="export",
+            goal="export",
+            capture_sql=False,
+        ),
+    ]
+    return scenarios
+
+
+def export_params(total_cases: int, *, target: int = 1_000_000) -> dict:
+    """Ledger filters that select about ``target`` cases: all of them when there are fewer, else the last
+    twelve months up to the newest case (a fifth of a five-year city: ~1 M of 5 M)."""
+    if total_cases <= target:
+        return {}
+    return {"months": 12, "until": newest_month()}

@@ -1,0 +1,158 @@
+"""``yishi bench`` without the load: wrk's output parser, the Lua literals, the goal checks, the floor views
+behind their setting, and every scenario's URLs answering 200 on a tiny generated city."""
+
+import importlib
+import json
+
+import pytest
+from django.test import Client
+from django.urls import clear_url_caches
+
+from yishi.bench import report, scenarios, wrk
+from yishi.bench.runner import time_sql
+from yishi.cases.models import Case
+
+WRK_STDOUT = """Running 5s test @ http://127.0.0.1:8123
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    20.10ms    5.00ms  80.00ms   90.00%
+  1600 requests in 5.00s, 1.20MB read
+Requests/sec:    320.00
+Transfer/sec:    245.00KB
+WRKJSON {"requests":1600,"duration_us":5000000,"bytes":1258291,"p50_us":18000,"p95_us":30500,"p99_us":61000,\
+"max_us":80000,"mean_us":20100.0,"non2xx":3,"errors":{"connect":0,"read":1,"write":0,"status":3,"timeout":0},\
+"first_bad":"302 /accounts/login/?next=/cases/"}
+"""
+
+
+def test_wrk_output_is_parsed_from_its_json_line():
+    result = wrk.parse_output(WRK_STDOUT)
+    assert result.requests == 1600
+    assert result.rps == pytest.approx(320.0)
+    assert (result.p50_ms, result.p95_ms, result.p99_ms) == (18.0, 30.5, 61.0)
+    assert result.non2xx == 3
+    assert result.socket_errors == 1  # wrk's "status" count is already in non2xx
+    assert result.first_bad == "302 /accounts/login/?next=/cases/"
+    assert not result.ok
+
+
+def test_wrk_output_without_the_json_line_is_an_error():
+    with pytest.raises(ValueError, match="WRKJSON"):
+        wrk.parse_output("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_lua_literals_are_ascii_and_round_trip_quotes():
+    assert wrk.lua_string('a"b\\c') == '"a\\034b\\092c"'
+    assert wrk.lua_string("噪音").isascii()
+    lua = wrk.scenario_lua(
+        paths=["/cases/?q=%E5"], headers={"Cookie": "sessionid=x"}, method="POST", body="{}"
+    )
+    assert 'paths = {"/cases/?q=%E5"}' in lua
+    assert '["Cookie"] = "sessionid=x"' in lua
+    assert wrk.threads_for(1) == 1 and wrk.threads_for(16) == 2
+
+
+def test_intake_body_is_a_two_number_pattern_of_valid_json():
+    body = scenarios.intake_body(area_id=5, category_key="noise")
+    data = json.loads(body % (2, 41))
+    assert "2" in data["text"] and "41" in data["text"]
+    assert body % (2, 41) != body % (2, 42)
+
+
+def _m(**kw):
+    base = {"scenario": "list_city", "goal": "list", "kind": "html", "clients": 1, "requests": 100, "rps": 300.0,
+            "p50_ms": 5.0, "p95_ms": 9.0, "p99_ms": 12.0, "non2xx": 0, "socket_errors": 0, "floor_rps": 400.0,
+            "sql": {"p50_ms": 0.6, "p95_ms": 0.9, "p99_ms": 1.2}}  # fmt: skip
+    return {**base, **kw}
+
+
+def test_goal_checks_on_canned_numbers():
+    assert report.goal_check(_m())[0] is True
+    assert report.goal_check(_m(p95_ms=26.0)) == (False, "✗ p95≤25ms")
+    assert report.goal_check(_m(sql={"p50_ms": 2.5}))[0] is False
+    at16 = _m(clients=16, rps=250.0, p95_ms=80.0, floor_rps=440.0)
+    assert report.goal_check(at16)[0] is True
+    assert report.goal_check({**at16, "floor_rps": 600.0}) == (False, "✗ ≥0.5×floor")
+    assert report.goal_check({**at16, "rps": 150.0})[0] is False
+    assert report.goal_check(_m(non2xx=2, first_bad="302 /accounts/login/"))[0] is False
+    assert report.goal_check(_m(requests=0))[0] is False
+    assert report.goal_check(_m(goal="api", rps=400.0, floor_rps=900.0))[0] is False
+    assert report.goal_check(_m(goal="dashboard", clients=16))[0] is None
+    assert report.goal_check(_m(goal="dashboard", p95_ms=49.0))[0] is True
+    intake = _m(goal="intake", clients=16, rps=210.0, intake={"lost": 0, "duplicates": 0})
+    assert report.goal_check(intake)[0] is True
+    assert report.goal_check({**intake, "intake": {"lost": 1, "duplicates": 0}})[0] is False
+    export = {"scenario": "export", "goal": "export", "clients": 1, "seconds": 42.0, "rss_mb": 310.0}
+    assert report.goal_check(export) == (False, "✗ RSS≤300MB")
+
+
+def test_sqlite_against_postgres_and_the_table():
+    pg = _m(p50_ms=4.0)
+    assert report.sqlite_check(_m(p50_ms=39.0), pg)[0] is True
+    assert report.sqlite_check(_m(p50_ms=41.0), pg)[0] is False
+    run = {"database_label": "SQLite", "cases": 20000, "load_seconds": 12.0, "measurements": [_m(p50_ms=41.0)],
+           "floors": {"template": [{"clients": 1, "p50_ms": 2.0, "p95_ms": 3.0, "p99_ms": 4.0, "rps": 400.0}]}}  # fmt: skip
+    text = report.table(run, postgres={"measurements": [pg]})
+    assert "floor_template" in text and "10.2×PG ✗" in text and "0.75" in text
+
+
+@pytest.fixture
+def floors_urls(settings):
+    """yishi.urls as loaded with BENCH_FLOORS on or off (restored afterwards)."""
+    import yishi.urls
+
+    def load(on: bool):
+        settings.BENCH_FLOORS = on
+        clear_url_caches()
+        importlib.reload(yishi.urls)
+
+    yield load
+    settings.BENCH_FLOORS = False
+    clear_url_caches()
+    importlib.reload(yishi.urls)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["empty", "json", "template"])
+def test_floor_views_only_when_enabled(client, floors_urls, name):
+    floors_urls(False)
+    assert client.get(f"/bench/floor/{name}").status_code == 404
+    floors_urls(True)
+    assert client.get(f"/bench/floor/{name}").status_code == 200
+
+
+@pytest.mark.django_db
+def test_sql_timing_returns_percentiles():
+    timing = time_sql("SELECT 1", repeat=5)
+    assert 0 <= timing["p50_ms"] <= timing["p95_ms"] <= timing["p99_ms"]
+
+
+@pytest.mark.django_db
+def test_every_scenario_url_answers_200_on_a_tiny_city():
+    from yishi.bench import generate as gen
+    from yishi.bench.runner import ensure_tokens
+
+    manifest = gen.generate(cases=300, seed=3, progress=False, residents=1000)
+    ensure_tokens(manifest)
+    built = {s.name: s for s in scenarios.build(manifest, export_params={})}
+    assert set(built) >= {"list_community", "next_pages", "deep_page", "search_rare", "dashboard", "intake"}
+    for s in built.values():
+        if s.kind == "post" or not s.paths:
+            continue
+        client = Client()
+        if s.auth == "token":
+            client = Client(HTTP_AUTHORIZATION=f"Token {manifest['accounts'][s.account]['token']}")
+        elif s.account:
+            from yishi.accounts.models import User
+
+            user = User.objects.get(username=manifest["accounts"][s.account]["username"])
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        for path in s.paths[:3]:
+            response = client.get(path)
+            assert response.status_code == 200, (s.name, path, response.status_code)
+    before = Case.objects.count()
+    intake = built["intake"]
+    client = Client(HTTP_AUTHORIZATION=f"Token {manifest['accounts'][intake.account]['token']}")
+    response = client.post(intake.paths[0], intake.body % (1, 1), content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    assert Case.objects.count() == before + 1
