@@ -186,7 +186,8 @@ def build(manifest: dict, *, export_params: dict | None = None) -> list[Scenario
             "open311",
             "Open311 请求列表",
             None,
-            [requests311, _q(requests311, status="open")],
+            # 20 per page like the other lists (the spec's default page is up to 1,000 requests).
+            [_q(requests311, page_size=20), _q(requests311, status="open", page_size=20)],
             kind="api",
             goal="api",
             auth="none",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import reduce
+from operator import or_
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yishi.accounts.models import Role
@@ -29,8 +31,8 @@ AREA_READERS = frozenset(
 )
 
 
-def case_visible_q(user, via: str = "") -> Q | None:
-    """The cases ``user`` may see, as a Q (None means every case).
+def case_visible_branches(user, via: str = "") -> list[Q] | None:
+    """The cases ``user`` may see, as the branches of one OR (None means every case; [] none at all).
 
     - staff, grid workers, building stewards, auditors and deputies (who follow their constituency's cases):
       cases located in their area subtree;
@@ -38,33 +40,80 @@ def case_visible_q(user, via: str = "") -> Q | None:
     - everyone: the cases they reported (and the cases those were merged into) or recorded.
 
     ``via`` is the path from the queried model to the case (``"case__"`` for ``CaseStep``). Every branch is a
-    condition on the row itself or an EXISTS test, never a join that could repeat rows, so a list stays one
-    index scan with LIMIT. The area branch reads ``area_path``, which a case's steps copy at intake (a case's
-    area never changes), so deadline lists use the steps' own index.
+    condition on the row itself or an IN over a small subquery (parts of a unit, cases merged from one's own),
+    never a join that could repeat rows. Each branch alone is served by one index, which lets a list read
+    each branch's first page on its own (``keyset_page``). The area branch reads ``area_path``, which a
+    case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own index.
     """
     if permissions.is_superadmin(user):
         return None
-    condition = Q(pk__in=[])
     if not getattr(user, "is_authenticated", False):
-        return condition
-    outer = OuterRef(via.removesuffix("__") or "pk")
+        return []
 
     def on_case(**lookups) -> Q:
         return Q(**{f"{via}{name}": value for name, value in lookups.items()})
 
+    branches: list[Q] = []
     for g in permissions.active_grants(user):
         if g.role in AREA_READERS:
-            condition |= subtree_q(g.area.path, "area_path")
+            branches.append(subtree_q(g.area.path, "area_path"))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
-            whistled = CasePart.objects.filter(case_id=outer, unit_id=g.unit_id)
-            condition |= on_case(handler_unit_id=g.unit_id) | Q(Exists(whistled))
-            condition |= on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path")
-            condition |= on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids())
-    condition |= on_case(recorded_by_id=user.pk)
+            whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
+            branches.append(on_case(handler_unit_id=g.unit_id))
+            branches.append(on_case(pk__in=whistled))
+            branches.append(on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
+            branches.append(on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()))
+    branches.append(on_case(recorded_by_id=user.pk))
     if user.person_id:
-        merged_from_own = Case.objects.filter(merged_into_id=outer, reporter_id=user.person_id)
-        condition |= on_case(reporter_id=user.person_id) | Q(Exists(merged_from_own))
-    return condition
+        merged_from_own = Case.objects.filter(reporter_id=user.person_id, merged_into__isnull=False).values(
+            "merged_into_id"
+        )
+        branches.append(on_case(reporter_id=user.person_id))
+        branches.append(on_case(pk__in=merged_from_own))
+    return branches
+
+
+def case_visible_q(user, via: str = "") -> Q | None:
+    """The cases ``user`` may see, as one Q (None means every case): the OR of ``case_visible_branches``."""
+    branches = case_visible_branches(user, via)
+    if branches is None:
+        return None
+    return reduce(or_, branches, Q(pk__in=[]))
+
+
+def keyset_page(
+    qs: QuerySet,
+    *,
+    user,
+    before: tuple[dt.datetime, int] | None = None,
+    limit: int = 20,
+    reverse: bool = False,
+) -> list[Case]:
+    """Up to ``limit`` cases of ``qs`` (already limited to what ``user`` may see) in (submitted_at, id) order,
+    newest first (oldest first with ``reverse``), after the position ``before``.
+
+    Why per branch: a list over an OR of visibility branches cannot walk one (area, time) or time index in
+    order, so the database would gather every visible case and sort them. Here each branch's page is read on
+    its own — one index scan with LIMIT each — and the pages are merged; ``qs`` keeps the whole OR, so a
+    branch can only narrow it. A superadmin's list is one query.
+    """
+    ordering = ("submitted_at", "id") if reverse else ("-submitted_at", "-id")
+    if before is not None:
+        at, pk = before
+        if reverse:
+            qs = qs.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=pk))
+        else:
+            qs = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+    qs = qs.order_by(*ordering)
+    branches = case_visible_branches(user)
+    if not branches or len(branches) == 1:
+        return list(qs[:limit])
+    found: dict[int, Case] = {}
+    for branch in branches:
+        for case in qs.filter(branch)[:limit]:
+            found.setdefault(case.pk, case)
+    rows = sorted(found.values(), key=lambda c: (c.submitted_at, c.pk), reverse=not reverse)
+    return rows[:limit]
 
 
 def case_visible(user) -> QuerySet:
@@ -72,9 +121,6 @@ def case_visible(user) -> QuerySet:
     qs = Case.objects.all()
     if condition is None:
         return qs
-    # Parts and merged cases are EXISTS tests, not joins: no row repeats, and the condition stays on the case
-    # row itself, so a list is one scan of a (area, time) or time index with LIMIT, not a semi-join of every
-    # visible case followed by a sort.
     return qs.filter(condition)
 
 
@@ -163,10 +209,7 @@ def case_list(
         qs = qs.filter(category=category)
     if q:
         qs = filter_cases(qs, q)
-    if before is not None:
-        at, pk = before
-        qs = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
-    return list(qs.order_by("-submitted_at", "-id")[:limit])
+    return keyset_page(qs, user=user, before=before, limit=limit)
 
 
 def similar_open_cases(
