@@ -160,7 +160,17 @@ def run(options: Options, stdout) -> dict:
 def tables(result: dict) -> str:
     runs = result["runs"]
     postgres = next((r for r in runs if r["vendor"] == "postgresql"), None)
-    return "\n\n".join(report.table(r, postgres=postgres if r is not postgres else None) for r in runs)
+    from . import design
+
+    parts = []
+    for r in runs:
+        parts.append(report.table(r, postgres=postgres if r is not postgres else None))
+        if r.get("design"):
+            parts.append(
+                f"{r['database_label']} · what the design choices bought (median ms)\n"
+                + design.table(r["design"])
+            )
+    return "\n\n".join(parts)
 
 
 def phase_argv(options: Options) -> list[str]:
@@ -269,6 +279,11 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
     for s in chosen:
         if s.kind == "export":
             run["measurements"].append(measure_export(s, url, manifest, say))
+    if not options.only:
+        from . import design
+
+        say("design choices: before/after …")
+        run["design"] = design.compare(manifest)
     out.write_text(json.dumps(run, ensure_ascii=False, indent=1, default=str))
     return run
 

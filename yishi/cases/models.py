@@ -257,6 +257,8 @@ class Case(models.Model):
                 fields=["category", "area_path"], name="case_category_area", condition=Q(is_open=True)
             ),
             models.Index(fields=["reporter", "-submitted_at"], name="case_reporter_time"),
+            # The cases a worker recorded, newest first: one branch of every staff list (``keyset_page``).
+            models.Index(fields=["recorded_by", "-submitted_at", "-id"], name="case_recorder_time"),
             # Closed cases of a community by closing month: what a rollup cell recomputes (``cases.rollups``).
             models.Index(
                 fields=["area_path", "closed_at"], name="case_closed_area_time", condition=Q(status="closed")

@@ -81,6 +81,18 @@ def case_visible_q(user, via: str = "") -> Q | None:
     return reduce(or_, branches, Q(pk__in=[]))
 
 
+def after_q(position: tuple[dt.datetime, int], *, reverse: bool = False) -> Q:
+    """The rows after ``position`` = (submitted_at, id) in newest-first order (oldest-first with ``reverse``).
+
+    Written as ``submitted_at <= at AND (submitted_at < at OR id < pk)``: the first term is a plain range
+    that both databases seek in the time indexes; the OR alone would make SQLite scan.
+    """
+    at, pk = position
+    if reverse:
+        return Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(id__gt=pk))
+    return Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(id__lt=pk))
+
+
 def keyset_page(
     qs: QuerySet,
     *,
@@ -99,11 +111,7 @@ def keyset_page(
     """
     ordering = ("submitted_at", "id") if reverse else ("-submitted_at", "-id")
     if before is not None:
-        at, pk = before
-        if reverse:
-            qs = qs.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=pk))
-        else:
-            qs = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+        qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
     branches = case_visible_branches(user)
     if not branches or len(branches) == 1:
@@ -180,8 +188,7 @@ def reported_cases(*, user, before: tuple[dt.datetime, int] | None = None, limit
         return []
     qs = Case.objects.filter(reporter_id=person_id).select_related("category", "area", "merged_into")
     if before is not None:
-        at, pk = before
-        qs = qs.filter(Q(submitted_at__lt=at) | Q(submitted_at=at, id__lt=pk))
+        qs = qs.filter(after_q(before))
     return list(qs.order_by("-submitted_at", "-id")[:limit])
 
 

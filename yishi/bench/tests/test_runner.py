@@ -128,7 +128,7 @@ def test_sql_timing_returns_percentiles():
 
 
 @pytest.mark.django_db
-def test_every_scenario_url_answers_200_on_a_tiny_city():
+def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
     from yishi.bench import generate as gen
     from yishi.bench.runner import ensure_tokens
 
@@ -156,3 +156,21 @@ def test_every_scenario_url_answers_200_on_a_tiny_city():
     response = client.post(intake.paths[0], intake.body % (1, 1), content_type="application/json")
     assert response.status_code == 201, response.content[:300]
     assert Case.objects.count() == before + 1
+
+    # The before/after pairs of the design choices run on the same city; the branch-merged list is the
+    # same page as the single query over the whole visibility condition.
+    from yishi.accounts.models import User
+    from yishi.cases import selectors
+
+    worker = User.objects.get(username=manifest["accounts"]["community"]["username"])
+    whole = selectors.case_visible(worker).order_by("-submitted_at", "-id")[:20]
+    assert [c.pk for c in selectors.case_list(user=worker)] == [c.pk for c in whole]
+    from yishi.bench import design
+
+    monkeypatch.setattr(design, "REPEAT", 1)
+    pairs = design.compare(manifest)
+    names = {p["name"] for p in pairs}
+    assert "a community worker's case list, first page" in names
+    assert {"district rates, 12 months, by unit", "cases of a street (count)"} <= names
+    assert all(p["before_ms"] > 0 and p["after_ms"] > 0 for p in pairs)
+    assert "rollup" in design.table(pairs)
