@@ -33,7 +33,7 @@ import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from . import report, wrk
@@ -50,6 +50,7 @@ class Options:
     seed: int = 1
     database: str = DEFAULT_DATABASE
     sqlite: bool = False
+    sqlite_cases: int = 0  # 0: the same as ``cases``
     reuse: bool = False
     duration: float = 5.0
     clients: list[int] = field(default_factory=lambda: [1, 16])
@@ -119,10 +120,14 @@ def run(options: Options, stdout) -> dict:
     if not wrk.wrk_path():
         raise RuntimeError("wrk is not installed: apt-get install wrk (make bench does it when run as root)")
     started = time.monotonic()
-    urls = [options.database] + ([sqlite_url(options)] if options.sqlite else [])
+    sqlite_options = replace(options, cases=options.sqlite_cases or options.cases)
+    urls = [options.database] + ([sqlite_url(sqlite_options)] if options.sqlite else [])
     runs = []
     for url in urls:
-        if not is_sqlite(url):
+        if is_sqlite(url):
+            options_here = sqlite_options
+        else:
+            options_here = options
             ensure_postgres_database(url)
         out = var_dir() / f"{db_name(url)}-run.json"
         out.unlink(missing_ok=True)
@@ -131,7 +136,7 @@ def run(options: Options, stdout) -> dict:
             "-m",
             "yishi",
             "bench",
-            *phase_argv(options),
+            *phase_argv(options_here),
             "--phase",
             url,
             "--phase-out",

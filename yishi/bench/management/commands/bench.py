@@ -29,6 +29,12 @@ class Command(BaseCommand):
             "--sqlite", action="store_true", help="also run on a SQLite file under var/bench/"
         )
         parser.add_argument(
+            "--sqlite-cases",
+            type=int,
+            default=0,
+            help="cases of the SQLite city (default: --cases; the full run measures SQLite on a smaller city)",
+        )
+        parser.add_argument(
             "--reuse", action="store_true", help="keep the city already generated for (cases, seed)"
         )
         parser.add_argument(
@@ -45,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument("--phase-out", default="", help=argparse.SUPPRESS)
 
     def handle(self, *args, phase, phase_out, only, **opts):
-        keys = {"cases", "seed", "database", "sqlite", "reuse", "duration", "clients", "json_path", "export",
+        keys = {"cases", "seed", "database", "sqlite", "sqlite_cases", "reuse", "duration", "clients", "json_path", "export",
                 "manifest", "workers"}  # fmt: skip
         options = runner.Options(
             only=[o.strip() for o in only.split(",") if o.strip()],
