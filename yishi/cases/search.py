@@ -106,10 +106,10 @@ def fts5_query(tokens: Iterable[str]) -> str:
 
 
 class _TsMatch(models.Func):
-    """``to_tsvector('simple'::regconfig, search_tokens) @@ plainto_tsquery('simple'::regconfig, %s)``.
+    """``search_vector @@ plainto_tsquery('simple'::regconfig, %s)``.
 
-    The left side is exactly the expression of the GIN index ``case_search_tokens_gin`` (Django's
-    ``SearchVector`` would wrap the column in ``COALESCE(...)`` and miss the index). ``plainto_tsquery``
+    ``search_vector`` is the column PostgreSQL generates from ``search_tokens`` (migration ``0009``; not a
+    model field, so the ORM never writes it), indexed by ``case_search_tokens_gin``. ``plainto_tsquery``
     parses the parameter as plain text and ANDs its words, so no input can inject tsquery syntax."""
 
     output_field = models.BooleanField()
@@ -117,10 +117,11 @@ class _TsMatch(models.Func):
     def as_sql(self, compiler, connection, **extra_context):
         column_sql, column_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        sql = (
-            f"to_tsvector('simple'::regconfig, {column_sql}) "
-            f"@@ plainto_tsquery('simple'::regconfig, {query_sql})"
+        # The generated column of the same row: the tokens column's table alias, the vector's name.
+        vector_sql = (
+            column_sql.rsplit(".", 1)[0] + '."search_vector"' if "." in column_sql else '"search_vector"'
         )
+        sql = f"{vector_sql} @@ plainto_tsquery('simple'::regconfig, {query_sql})"
         return sql, (*column_params, *query_params)
 
 

@@ -13,7 +13,7 @@ from yishi.accounts.models import Role
 from yishi.areas.models import Unit, subtree_q
 from yishi.core import permissions
 
-from .models import Case, CasePart, CaseStep
+from .models import Case, CasePart, CaseStep, Step
 from .search import filter_cases
 from .workflow import Status
 
@@ -287,18 +287,36 @@ def _metres(case: Case, lat: float, lon: float) -> float:
     return 6371000 * 2 * math.asin(math.sqrt(a))
 
 
-def steps_due(*, user, within_hours: int = 24, overdue: bool = False, unit=None, now=None) -> QuerySet:
-    """Open deadlines in ``user``'s scope: overdue ones, or those falling due within ``within_hours``."""
+def steps_due(
+    *, user, within_hours: int = 24, overdue: bool = False, unit=None, now=None, limit: int = 200
+) -> list[CaseStep]:
+    """Open deadlines in ``user``'s scope (rating windows left out: they are the reporter's), earliest first:
+    overdue ones, or those falling due within ``within_hours``; at most ``limit``.
+
+    Read per visibility branch and merged, like ``keyset_page``: over the whole OR the database would join
+    every pending step to its case before sorting.
+    """
     now = now or timezone.now()
-    qs = CaseStep.objects.filter(done_at__isnull=True).select_related("case", "case__category", "unit")
-    visible = case_visible_q(user, via="case__")
-    if visible is not None:
-        qs = qs.filter(visible)
+    qs = (
+        CaseStep.objects.filter(done_at__isnull=True)
+        .exclude(step=Step.RATE)
+        .select_related("case", "case__category", "case__area", "case__handler_unit", "unit")
+    )
     if unit is not None:
         qs = qs.filter(unit=unit)
     if overdue:
-        return qs.filter(due_at__lt=now).order_by("due_at")
-    return qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours)).order_by("due_at")
+        qs = qs.filter(due_at__lt=now)
+    else:
+        qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours))
+    qs = qs.order_by("due_at", "id")
+    branches = case_visible_branches(user, via="case__")
+    if branches is None:
+        return list(qs[:limit])
+    found: dict[int, CaseStep] = {}
+    for branch in branches:
+        for step in qs.filter(branch)[:limit]:
+            found.setdefault(step.pk, step)
+    return sorted(found.values(), key=lambda s: (s.due_at, s.pk))[:limit]
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:

@@ -6,6 +6,8 @@ Each action form on the case page is built by ``action_form(name, case, user, da
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -62,14 +64,22 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        paths = {g.area.path for g in permissions.active_grants(user)}
+        grants = [g.area for g in permissions.active_grants(user) if g.area_id]
         condition = Q(pk__in=[])
-        for path in paths:
-            condition |= subtree_q(path, "path")
-        qs = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
-        self.fields["area"].queryset = qs.filter(
+        for area in grants:
+            condition |= subtree_q(area.path, "path")
+        scoped = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
+        field = self.fields["area"]
+        # Any district, street, community or grid in scope is a valid filter (links may name one)...
+        field.queryset = scoped.filter(
             level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-        ).order_by("path")[:300]
+        ).order_by("path")
+        # ...but the select offers the user's areas and the two levels below them: a city holds tens of
+        # thousands of areas, and rendering them all would be most of the page's cost.
+        top = min((a.depth for a in grants), default=0)
+        offered = copy.copy(field)
+        offered.queryset = field.queryset.filter(depth__lte=top + 2)
+        field.widget.choices = offered.choices
 
 
 class RecordForm(forms.Form):

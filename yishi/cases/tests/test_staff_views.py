@@ -161,7 +161,9 @@ def test_deadlines_page_groups_overdue_by_area_and_unit(client, w, django_assert
     soon = new_case(w, title="临期")
     CaseStep.objects.filter(case=soon).update(due_at=timezone.now() + dt.timedelta(hours=2))
     client.force_login(w.auditor)
-    with django_assert_max_num_queries(7):
+    # 13: overdue and due-soon, each read per visibility branch (4 for this auditor), plus the session,
+    # the user, the grants, the notification badge and the page's own.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("cases:deadlines"))
     assert len(response.context["overdue"]) == 5 and len(response.context["due_soon"]) == 1
     assert response.context["by_area"] == [("古城巷5号楼", 5, 1)]
@@ -624,3 +626,19 @@ def test_list_pages_cost_the_same_queries_for_n_and_3n_rows(client, w, who, page
     small = _count(client, url)
     _varied_cases(w, 8)
     assert _count(client, url) == small
+
+
+def test_list_filters_by_an_area_in_scope_and_offers_two_levels_below(client, w):
+    inside = new_case(w, title="网格里的诉求")
+    make_case(w.tree.sibling, category=w.category, title="别的社区")
+    client.force_login(w.street)
+    # Filtering by a grid of the street works (the field once held a sliced queryset and answered 500).
+    response = client.get(reverse("cases:list"), {"area": w.tree.grid.pk})
+    assert response.status_code == 200
+    assert [r["case"].pk for r in response.context["rows"]] == [inside.pk]
+    offered = {value for value, _label in response.context["form"].fields["area"].widget.choices if value}
+    expected = [w.tree.street, w.tree.community, w.tree.sibling, w.tree.grid, w.tree.sibling_grid]
+    assert {str(v) for v in offered} == {str(a.pk) for a in expected}  # the street and two levels below
+    # An area outside the user's scope is a field error, not a 500.
+    response = client.get(reverse("cases:list"), {"area": w.tree.district.pk})
+    assert response.status_code == 400
