@@ -113,15 +113,28 @@ def keyset_page(
     if before is not None:
         qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
-    branches = case_visible_branches(user)
-    if not branches or len(branches) == 1:
+    return first_rows(
+        qs,
+        case_visible_branches(user),
+        limit=limit,
+        key=lambda c: (c.submitted_at, c.pk),
+        reverse=not reverse,
+    )
+
+
+def first_rows(qs: QuerySet, branches: list[Q] | None, *, limit: int, key, reverse: bool = False) -> list:
+    """The first ``limit`` rows of the ordered ``qs`` that satisfy the OR of ``branches`` (None: every row of
+    ``qs``; []: none), in the order ``key`` gives (descending with ``reverse``): each branch's first page read
+    on its own — one index scan with LIMIT — and the pages merged, a row found by two branches kept once.
+    ``qs`` must be ordered the same way as ``key``.
+    """
+    if branches is None:
         return list(qs[:limit])
-    found: dict[int, Case] = {}
+    found: dict = {}
     for branch in branches:
-        for case in qs.filter(branch)[:limit]:
-            found.setdefault(case.pk, case)
-    rows = sorted(found.values(), key=lambda c: (c.submitted_at, c.pk), reverse=not reverse)
-    return rows[:limit]
+        for row in qs.filter(branch)[:limit]:
+            found.setdefault(row.pk, row)
+    return sorted(found.values(), key=key, reverse=reverse)[:limit]
 
 
 def case_visible(user) -> QuerySet:
@@ -309,14 +322,9 @@ def steps_due(
     else:
         qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours))
     qs = qs.order_by("due_at", "id")
-    branches = case_visible_branches(user, via="case__")
-    if branches is None:
-        return list(qs[:limit])
-    found: dict[int, CaseStep] = {}
-    for branch in branches:
-        for step in qs.filter(branch)[:limit]:
-            found.setdefault(step.pk, step)
-    return sorted(found.values(), key=lambda s: (s.due_at, s.pk))[:limit]
+    return first_rows(
+        qs, case_visible_branches(user, via="case__"), limit=limit, key=lambda s: (s.due_at, s.pk)
+    )
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
