@@ -114,27 +114,32 @@ def keyset_page(
         qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
     return first_rows(
-        qs,
-        case_visible_branches(user),
-        limit=limit,
-        key=lambda c: (c.submitted_at, c.pk),
-        reverse=not reverse,
+        qs, case_visible_branches(user), limit=limit, key=("submitted_at", "id"), reverse=not reverse
     )
 
 
-def first_rows(qs: QuerySet, branches: list[Q] | None, *, limit: int, key, reverse: bool = False) -> list:
+def first_rows(
+    qs: QuerySet, branches: list[Q] | None, *, limit: int, key: tuple[str, str], reverse: bool = False
+) -> list:
     """The first ``limit`` rows of the ordered ``qs`` that satisfy the OR of ``branches`` (None: every row of
-    ``qs``; []: none), in the order ``key`` gives (descending with ``reverse``): each branch's first page read
-    on its own — one index scan with LIMIT — and the pages merged, a row found by two branches kept once.
-    ``qs`` must be ordered the same way as ``key``.
+    ``qs``; []: none), in the order of the ``key`` fields (descending with ``reverse``); the last key field is
+    the primary key. ``qs`` must be ordered by the same fields.
+
+    Each branch's first page is read on its own — one index scan with LIMIT, only the key columns — the pages
+    are merged (a row found by two branches kept once) and the winning rows are then fetched in one query.
+    Why keys first: building full model instances (with their ``select_related``) for every branch's page
+    cost more than the queries themselves; only ``limit`` rows are ever built.
     """
     if branches is None:
         return list(qs[:limit])
-    found: dict = {}
+    found: set = set()
     for branch in branches:
-        for row in qs.filter(branch)[:limit]:
-            found.setdefault(row.pk, row)
-    return sorted(found.values(), key=key, reverse=reverse)[:limit]
+        found.update(qs.filter(branch).values_list(*key)[:limit])
+    ids = [row[-1] for row in sorted(found, reverse=reverse)[:limit]]
+    if not ids:
+        return []
+    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]
 
 
 def case_visible(user) -> QuerySet:
@@ -218,7 +223,7 @@ def case_list(
 ) -> list[Case]:
     """A page of cases newest first, by keyset: pass the last row's (submitted_at, id) as ``before``.
     ``q`` keeps the cases holding every word of it (``cases.search.filter_cases``)."""
-    qs = case_visible(user).select_related("category", "area", "handler_unit")
+    qs = case_visible(user).select_related("category", "area", "handler_unit").defer("text", "search_tokens")
     if status:
         qs = qs.filter(status=status)
     if open_only:
@@ -322,9 +327,7 @@ def steps_due(
     else:
         qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours))
     qs = qs.order_by("due_at", "id")
-    return first_rows(
-        qs, case_visible_branches(user, via="case__"), limit=limit, key=lambda s: (s.due_at, s.pk)
-    )
+    return first_rows(qs, case_visible_branches(user, via="case__"), limit=limit, key=("due_at", "id"))
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:

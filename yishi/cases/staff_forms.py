@@ -6,8 +6,6 @@ Each action form on the case page is built by ``action_form(name, case, user, da
 
 from __future__ import annotations
 
-import copy
-
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import permissions
+from yishi.core.forms import QuickSelect
 
 from .models import Category, Channel, ReplyChannel, Step, Urgency
 from .workflow import Status
@@ -56,10 +55,16 @@ def serving_units(area: Area):
 
 
 class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + Status.choices)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部"))] + Status.choices, widget=QuickSelect
+    )
     open = forms.BooleanField(label=_("只看未办结"), required=False)
-    area = forms.ModelChoiceField(label=_("区域"), required=False, queryset=Area.objects.none())
-    category = forms.ModelChoiceField(label=_("类别"), required=False, queryset=Category.objects.all())
+    area = forms.ModelChoiceField(
+        label=_("区域"), required=False, queryset=Area.objects.none(), widget=QuickSelect
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"), required=False, queryset=Category.objects.all(), widget=QuickSelect
+    )
     q = forms.CharField(label=_("编号或内容"), required=False, max_length=100)
 
     def __init__(self, *args, user, **kwargs):
@@ -76,10 +81,12 @@ class CaseFilterForm(forms.Form):
         ).order_by("path")
         # ...but the select offers the user's areas and the two levels below them: a city holds tens of
         # thousands of areas, and rendering them all would be most of the page's cost.
+        # Options from (id, name) pairs: building a model instance per option cost more than the query.
         top = min((a.depth for a in grants), default=0)
-        offered = copy.copy(field)
-        offered.queryset = field.queryset.filter(depth__lte=top + 2)
-        field.widget.choices = offered.choices
+        offered = field.queryset.filter(depth__lte=top + 2).values_list("pk", "name")
+        field.widget.choices = [("", field.empty_label), *offered]
+        category = self.fields["category"]
+        category.widget.choices = [("", category.empty_label), *category.queryset.values_list("pk", "name")]
 
 
 class RecordForm(forms.Form):

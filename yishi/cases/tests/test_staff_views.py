@@ -120,9 +120,9 @@ def test_list_query_count_is_pinned(client, w, django_assert_max_num_queries):
     for i in range(30):
         new_case(w, title=f"诉求{i}")
     client.force_login(w.staff)
-    # 13: smart routing's manual-dispatch flags, fetched once for the whole page, and one page query per
-    # visibility branch (the worker's area, cases recorded, reported, merged from reported: 4).
-    with django_assert_max_num_queries(13):
+    # 14: smart routing's manual-dispatch flags, fetched once for the whole page, one key-only query per
+    # visibility branch (the worker's area, cases recorded, reported, merged from reported: 4), the page's rows.
+    with django_assert_max_num_queries(14):
         response = client.get(reverse("cases:list"))
     assert len(response.context["rows"]) == 20
 
@@ -161,9 +161,9 @@ def test_deadlines_page_groups_overdue_by_area_and_unit(client, w, django_assert
     soon = new_case(w, title="临期")
     CaseStep.objects.filter(case=soon).update(due_at=timezone.now() + dt.timedelta(hours=2))
     client.force_login(w.auditor)
-    # 13: overdue and due-soon, each read per visibility branch (4 for this auditor), plus the session,
-    # the user, the grants, the notification badge and the page's own.
-    with django_assert_max_num_queries(13):
+    # 15: overdue and due-soon, each read per visibility branch (4 key-only queries for this auditor) and
+    # then its rows at once, plus the session, the user, the grants, the notification badge and the page's own.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:deadlines"))
     assert len(response.context["overdue"]) == 5 and len(response.context["due_soon"]) == 1
     assert response.context["by_area"] == [("古城巷5号楼", 5, 1)]
