@@ -605,7 +605,23 @@ class Open311Key(models.Model):
         return self.name
 
 
-class CaseMonthStat(models.Model):
+class RateCounts(models.Model):
+    """The additive counts behind the rates (``cases.rates``), shared by the rollup tables."""
+
+    steps = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    unsatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CaseMonthStat(RateCounts):
     """诉求月度汇总: the counts behind the rates (``cases.rates``) of one community × month × category ×
     handling unit, so a district's twelve months are read from a few thousand rows instead of every case.
 
@@ -624,14 +640,6 @@ class CaseMonthStat(models.Model):
     # The handling unit's id, 0 for none: a plain integer so the cell key has no NULL, which SQLite's unique
     # constraints would treat as distinct.
     unit_id = models.PositiveIntegerField(default=0)
-    steps = models.PositiveIntegerField(default=0)
-    met = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    basic = models.PositiveIntegerField(default=0)
-    unsatisfied = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("诉求月度汇总")
@@ -645,3 +653,41 @@ class CaseMonthStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_path} {self.month:%Y-%m}"
+
+
+class CaseMonthSum(RateCounts):
+    """诉求月度合计: ``CaseMonthStat`` summed along one dimension, so a district's or the city's dashboard reads
+    a few hundred rows instead of every community × category × unit cell (about 10⁵ per district-year at a
+    million cases a year).
+
+    - ``area``: per community path (the cells' own cut) × month, every category and unit together; answers
+      the total, the months and the child areas of a community or anything above it.
+    - ``unit`` / ``category``: per district path × month × handling unit (0 none) / category; answers the
+      unit and category breakdowns of a district or the city. A cell filed above district level keeps its
+      own path.
+
+    Only without a category filter; kept by ``cases.rollups`` in the same transaction as the cells they sum,
+    and checked against them.
+    """
+
+    class Kind(models.TextChoices):
+        AREA = "area", _("区域")
+        UNIT = "unit", _("承办单位")
+        CATEGORY = "category", _("类别")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    area_path = models.CharField(max_length=255)
+    month = models.DateField()
+    # The unit id (0: none) or the category id; 0 for ``area``. Plain integers, no NULL in the key.
+    key = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("诉求月度合计")
+        verbose_name_plural = _("诉求月度合计")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "area_path", "month", "key"], name="case_month_sum_cell")
+        ]
+        indexes = [models.Index(fields=["kind", "area_path", "month"], name="case_month_sum_kind_area")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.area_path} {self.month:%Y-%m} {self.key}"

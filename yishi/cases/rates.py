@@ -286,6 +286,17 @@ def rollup_answers(area: Area, group: str) -> bool:
     return order < community if group == "child" else order <= community
 
 
+def sum_kind(area: Area, group: str, cats: list[int] | None) -> str:
+    """The kind of ``CaseMonthSum`` that answers ``group`` for ``area`` without a category filter ("" when
+    none does and the cells are read): ``area`` sums for the total, months and child areas (where the cells
+    could answer them too), ``unit``/``category`` sums for those breakdowns of a district or above."""
+    if cats is not None or not rollup_answers(area, group):
+        return ""
+    if group in ("unit", "category"):
+        return group if LEVEL_ORDER.get(area.level, len(LEVEL_ORDER)) <= LEVEL_ORDER[Level.DISTRICT] else ""
+    return "area"
+
+
 def rate_counts(
     *,
     area: Area,
@@ -315,22 +326,22 @@ def _rate_counts_from_rollup(*, area: Area, period: Period, group: str, category
     steps still pending whose deadline is at or after ``now`` (not due yet: left out of 响应率), counted on
     the partial index of pending steps.
     """
-    from .models import CaseMonthStat
+    from .models import CaseMonthStat, CaseMonthSum
     from .rollups import COUNTS
 
     weights = weights_of(settings)
     cats = category_ids(category)
-    cells = CaseMonthStat.objects.filter(
-        subtree_q(area.path, "area_path"), month__gte=period.first, month__lte=period.last
-    )
+    kind = sum_kind(area, group, cats)
+    table = CaseMonthSum.objects.filter(kind=kind) if kind else CaseMonthStat.objects.all()
+    cells = table.filter(subtree_q(area.path, "area_path"), month__gte=period.first, month__lte=period.last)
     if cats is not None:
         cells = cells.filter(category_id__in=cats)
     keys = {
         "total": Value(0, output_field=IntegerField()),
         "month": F("month"),
         "child": Substr("area_path", 1, len(area.path) + PATH_DIGITS + 1),
-        "unit": F("unit_id"),
-        "category": F("category_id"),
+        "unit": F("key" if kind else "unit_id"),
+        "category": F("key" if kind else "category_id"),
     }
     rows = cells.annotate(k=keys[group]).values("k").annotate(**{n: Sum(n) for n in COUNTS}).order_by()
     # A total is one aggregate over everything: like the base tables' version, it has a row even when empty.

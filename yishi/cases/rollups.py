@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from yishi.areas.models import LEVEL_ORDER, PATH_DIGITS, Area, Level, subtree_q
 
-from .models import Case, CaseMonthStat, CaseStep, Rating, Step
+from .models import Case, CaseMonthStat, CaseMonthSum, CaseStep, Rating, Step
 from .rates import (
     _local_midnight,
     add_months,
@@ -79,14 +79,19 @@ def community_cuts(paths: Iterable[str]) -> dict[str, str]:
     """{area path: its cell path}: the path of its ancestor (or itself) at community level, else the path
     itself. One query.
     """
+    return level_cuts(paths, Level.COMMUNITY)
+
+
+def level_cuts(paths: Iterable[str], level: str) -> dict[str, str]:
+    """{area path: the path of its ancestor (or itself) at ``level``, else the path itself}. One query."""
     paths = set(paths)
     ids = {int(seg) for path in paths for seg in path.split(".") if seg}
-    communities = set(Area.objects.filter(pk__in=ids, level=Level.COMMUNITY).values_list("pk", flat=True))
+    at_level = set(Area.objects.filter(pk__in=ids, level=level).values_list("pk", flat=True))
     out = {}
     for path in paths:
         segments = [seg for seg in path.split(".") if seg]
         out[path] = next(
-            (path[: (i + 1) * SEGMENT] for i, seg in enumerate(segments) if int(seg) in communities), path
+            (path[: (i + 1) * SEGMENT] for i, seg in enumerate(segments) if int(seg) in at_level), path
         )
     return out
 
@@ -378,6 +383,99 @@ def recompute(cells: Iterable[tuple]) -> None:
                 changed.append(row)
         if changed:
             CaseMonthStat.objects.bulk_update(changed, COUNTS)
+        # Always, not only when a cell changed: a cell another writer changed and committed since our
+        # sums were last written is summed again here, and summing is cheap.
+        _recompute_sums(wanted)
+
+
+# ---------------------------------------------------------------- the sums (CaseMonthSum)
+
+
+# Plain strings, not the enum members: a TextChoices member hashes by its name, so as part of a dict key it
+# would not find the same key read back from the database.
+AREA, UNIT, CATEGORY = (
+    CaseMonthSum.Kind.AREA.value,
+    CaseMonthSum.Kind.UNIT.value,
+    CaseMonthSum.Kind.CATEGORY.value,
+)
+
+
+@dataclass(frozen=True, order=True)
+class SumCell:
+    kind: str
+    area_path: str
+    month: dt.date
+    key: int
+
+
+def _sum_cells(cell: Cell, district: str) -> tuple[SumCell, ...]:
+    """The sums that ``cell`` feeds; ``district`` is its path cut at district level."""
+    return (
+        SumCell(AREA, cell.area_path, cell.month, 0),
+        SumCell(CATEGORY, district, cell.month, cell.category_id),
+        SumCell(UNIT, district, cell.month, cell.unit_id),
+    )
+
+
+def _district_paths(paths: Iterable[str]) -> set[str]:
+    return set(Area.objects.filter(path__in=set(paths), level=Level.DISTRICT).values_list("path", flat=True))
+
+
+def _sums(rows: Iterable[tuple], districts: dict[str, str]) -> dict[SumCell, list[int]]:
+    """Every sum of the cell ``rows`` (area_path, month, category_id, unit_id, *COUNTS); ``districts`` maps
+    each row's path to its district cut."""
+    out: dict[SumCell, list[int]] = {}
+    for path, month, category, unit, *counts in rows:
+        for key in _sum_cells(Cell(path, month, category, unit), districts[path]):
+            total = out.setdefault(key, [0] * len(COUNTS))
+            for i, n in enumerate(counts):
+                total[i] += n
+    return out
+
+
+def _feeding_q(cell: SumCell, districts: set[str]) -> Q:
+    """The rollup cells a sum adds up: a community's cells of the month, or a district's (its subtree when
+    ``area_path`` is a district, else that path only) of the month with the unit or category."""
+    if cell.kind == AREA:
+        return Q(area_path=cell.area_path, month=cell.month)
+    area = (
+        subtree_q(cell.area_path, "area_path") if cell.area_path in districts else Q(area_path=cell.area_path)
+    )
+    dimension = "unit_id" if cell.kind == UNIT else "category_id"
+    return area & Q(month=cell.month, **{dimension: cell.key})
+
+
+def _recompute_sums(cells: Iterable[Cell]) -> None:
+    """Recompute the sums the (cut) ``cells`` feed, from the cells: create the missing rows, lock them in key
+    order (after the cells, as every writer does), add up, write. The same locking argument as ``recompute``:
+    the adding runs after the lock, so it sees every cell committed by a writer that held it before us.
+    """
+    cells = list(cells)
+    districts = level_cuts({c.area_path for c in cells}, Level.DISTRICT)
+    wanted = sorted({s for c in cells for s in _sum_cells(c, districts[c.area_path])})
+    if not wanted:
+        return
+    CaseMonthSum.objects.bulk_create(
+        [CaseMonthSum(kind=c.kind, area_path=c.area_path, month=c.month, key=c.key) for c in wanted],
+        ignore_conflicts=True,
+    )
+    key_q = reduce(or_, (Q(kind=c.kind, area_path=c.area_path, month=c.month, key=c.key) for c in wanted))
+    rows = list(
+        CaseMonthSum.objects.select_for_update().filter(key_q).order_by("kind", "area_path", "month", "key")
+    )
+    district_paths = _district_paths(c.area_path for c in wanted if c.kind != AREA)
+    feeding = CaseMonthStat.objects.filter(reduce(or_, (_feeding_q(c, district_paths) for c in wanted)))
+    fed = list(feeding.values_list("area_path", "month", "category_id", "unit_id", *COUNTS))
+    expected = _sums(fed, level_cuts({r[0] for r in fed}, Level.DISTRICT))
+    changed = []
+    for row in rows:
+        counts = tuple(expected.get(SumCell(row.kind, row.area_path, row.month, row.key), ZERO))
+        if tuple(getattr(row, n) for n in COUNTS) != counts:
+            for name, value in zip(COUNTS, counts, strict=True):
+                setattr(row, name, value)
+            changed.append(row)
+    if changed:
+        CaseMonthSum.objects.bulk_update(changed, COUNTS)
 
 
 # ---------------------------------------------------------------- rebuild and check
@@ -411,19 +509,92 @@ def rebuild(area: Area | None = None) -> int:
     columns = ", ".join(q(n) for n in ("area_path", "month", "category_id", "unit_id", *COUNTS))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {q(CaseMonthStat._meta.db_table)} ({columns}) {sql}", params)
-        return cursor.rowcount
+        written = cursor.rowcount
+    rebuild_sums(area)
+    return written
+
+
+def rebuild_sums(area: Area | None = None) -> None:
+    """Recompute the sums (``CaseMonthSum``) that ``area``'s cells feed from the stored cells: its area sums,
+    its district's unit and category sums (everything when None). Part of ``rebuild``; also run alone by the
+    migration that created the sums."""
+    area = _scope(area)
+    for kind, scope, expected in _sums_by_kind(area):
+        sums = CaseMonthSum.objects.filter(kind=kind)
+        if scope is not None:
+            sums = sums.filter(subtree_q(scope.path, "area_path"))
+        sums.delete()
+        CaseMonthSum.objects.bulk_create(
+            (
+                CaseMonthSum(
+                    kind=key.kind,
+                    area_path=key.area_path,
+                    month=key.month,
+                    key=key.key,
+                    **dict(zip(COUNTS, counts, strict=True)),
+                )
+                for key, counts in expected.items()
+            ),
+            batch_size=2000,
+        )
+
+
+def _sum_scopes(area: Area | None) -> list[tuple[str, Area | None]]:
+    """(kind, area whose subtree holds whole sums of that kind) for a rebuild or check of ``area`` (already
+    widened to whole cells by ``_scope``): the area itself for ``area`` sums, its district for the others."""
+    district = area
+    if area is not None and LEVEL_ORDER.get(area.level, 0) > LEVEL_ORDER[Level.DISTRICT]:
+        district = next((a for a in area.ancestors() if a.level == Level.DISTRICT), area)
+    return [
+        (AREA, area),
+        (UNIT, district),
+        (CATEGORY, district),
+    ]
+
+
+def _expected_sums(scope: Area | None) -> dict[SumCell, tuple]:
+    """Every sum of the cells in ``scope``'s subtree (everything when None), non-zero ones only, added up
+    from the rollup cells as they are streamed (a city holds millions of cells)."""
+    cells = CaseMonthStat.objects.all()
+    if scope is not None:
+        cells = cells.filter(subtree_q(scope.path, "area_path"))
+    districts = level_cuts(cells.values_list("area_path", flat=True).distinct().order_by(), Level.DISTRICT)
+    rows = cells.values_list("area_path", "month", "category_id", "unit_id", *COUNTS).order_by()
+    sums = _sums(rows.iterator(chunk_size=5000), districts)
+    return {key: tuple(counts) for key, counts in sums.items() if any(counts)}
+
+
+def _sums_by_kind(area: Area | None) -> Iterator[tuple[str, Area | None, dict[SumCell, tuple]]]:
+    """(kind, scope, expected sums of that kind in the scope) for a rebuild or check of ``area``; the cells
+    are read once per distinct scope."""
+    computed: dict[str, dict] = {}
+    for kind, scope in _sum_scopes(area):
+        path = scope.path if scope is not None else ""
+        if path not in computed:
+            computed[path] = _expected_sums(scope)
+        yield kind, scope, {k: v for k, v in computed[path].items() if k.kind == kind}
 
 
 @dataclass
 class Difference:
-    cell: Cell
+    cell: Cell | SumCell
     stored: tuple
     expected: tuple
+
+    def describe(self) -> str:
+        c = self.cell
+        where = f"{c.area_path} {c.month:%Y-%m}"
+        if isinstance(c, SumCell):
+            where = f"sum {c.kind} {where} key={c.key}"
+        else:
+            where = f"{where} category={c.category_id} unit={c.unit_id}"
+        return f"{where}: stored {self.stored} expected {self.expected}"
 
 
 def check(area: Area | None = None) -> list[Difference]:
     """Compare the rollup of ``area``'s subtree (everything when None) with a recomputation from the base
-    tables; zeroed cells count as missing ones. Returns the differing cells, in key order.
+    tables, then its sums (``CaseMonthSum``) with the sums of its cells; zeroed rows count as missing ones.
+    Returns the differing cells, in key order, the sums after the cells.
     """
     area = _scope(area)
     cells = CaseMonthStat.objects.all()
@@ -437,8 +608,23 @@ def check(area: Area | None = None) -> list[Difference]:
         if any(counts)
     }
     expected = _expected(_scope_filters(area))
-    return [
+    out = [
         Difference(cell, stored.get(cell, ZERO), expected.get(cell, ZERO))
         for cell in sorted(stored.keys() | expected.keys())
         if stored.get(cell, ZERO) != expected.get(cell, ZERO)
     ]
+    for kind, scope, expected_sums in _sums_by_kind(area):
+        sums = CaseMonthSum.objects.filter(kind=kind)
+        if scope is not None:
+            sums = sums.filter(subtree_q(scope.path, "area_path"))
+        stored_sums = {
+            SumCell(kind, path, month, key): tuple(counts)
+            for path, month, key, *counts in sums.values_list("area_path", "month", "key", *COUNTS)
+            if any(counts)
+        }
+        out += [
+            Difference(cell, stored_sums.get(cell, ZERO), expected_sums.get(cell, ZERO))
+            for cell in sorted(stored_sums.keys() | expected_sums.keys())
+            if stored_sums.get(cell, ZERO) != expected_sums.get(cell, ZERO)
+        ]
+    return out

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from yishi.areas.models import Level
 from yishi.cases import rates, rollups, services
-from yishi.cases.models import Case, CaseMonthStat, ReplyChannel, Step
+from yishi.cases.models import Case, CaseMonthStat, CaseMonthSum, ReplyChannel, Step
 from yishi.cases.tests.factories import CategoryFactory, make_case
 from yishi.cases.tests.rates_data import NOW, PERIOD, build_world
 from yishi.cases.workflow import Status
@@ -172,6 +172,15 @@ def test_rollup_paths_are_taken_only_where_they_can_answer(tree):
     assert rates.rollup_answers(tree.community, "unit")
     assert not rates.rollup_answers(tree.community, "child")  # a community's children are grids
     assert not rates.rollup_answers(tree.grid, "total")
+    # The sums answer without a category filter: area sums where the cells could, unit and category sums
+    # for a district or above.
+    assert rates.sum_kind(tree.district, "unit", None) == "unit"
+    assert rates.sum_kind(tree.district, "category", None) == "category"
+    assert rates.sum_kind(tree.street, "unit", None) == ""
+    assert rates.sum_kind(tree.street, "child", None) == "area"
+    assert rates.sum_kind(tree.community, "month", None) == "area"
+    assert rates.sum_kind(tree.district, "month", [1]) == ""
+    assert rates.sum_kind(tree.grid, "total", None) == ""
 
 
 def test_a_count_that_leaves_a_cell_zeroes_it_and_changes_no_rate(tree):
@@ -199,8 +208,16 @@ def test_rebuild_and_check(tree, capsys):
     CaseMonthStat.objects.create(
         area_path=world.outside.path, month=dt.date(2020, 1, 1), category=world.env, rated=1
     )
+    total = CaseMonthSum.objects.filter(kind="area", steps__gt=0).order_by("pk").first()
+    CaseMonthSum.objects.filter(pk=total.pk).update(steps=total.steps + 1)
     differences = rollups.check()
-    assert [d.cell.area_path for d in differences] == sorted([cell.area_path, world.outside.path])
+    cells = [d for d in differences if isinstance(d.cell, rollups.Cell)]
+    assert [d.cell.area_path for d in cells] == sorted([cell.area_path, world.outside.path])
+    # The sums are checked against the stored cells: the corrupted cells' sums and the corrupted sum differ.
+    sums = {(d.cell.kind, d.cell.area_path, d.cell.month) for d in differences if d not in cells}
+    assert ("area", total.area_path, total.month) in sums
+    assert ("area", world.outside.path, dt.date(2020, 1, 1)) in sums
+    assert {kind for kind, *_rest in sums} == {"area", "unit", "category"}
     with pytest.raises(SystemExit) as exit_:
         call_command("rollups", "check")
     assert exit_.value.code == 1
@@ -220,6 +237,9 @@ def test_rebuild_and_check(tree, capsys):
     }
     assert after == before
     assert not CaseMonthStat.objects.filter(month=dt.date(2020, 1, 1)).exists()
+    assert not CaseMonthSum.objects.filter(month=dt.date(2020, 1, 1)).exists()
+    rebuilt = CaseMonthSum.objects.get(kind="area", area_path=total.area_path, month=total.month, key=0)
+    assert rebuilt.steps == total.steps
 
 
 def test_rates_from_the_rollup_equal_the_base_tables_on_the_hand_counted_world(tree):

@@ -47,9 +47,5 @@ class Command(BaseCommand):
             f"汇总有 {len(differences)} 个单元与重新计算不一致。 {len(differences)} cells differ ({names}):"
         )
         for d in differences:
-            c = d.cell
-            self.stderr.write(
-                f"{c.area_path} {c.month:%Y-%m} category={c.category_id} unit={c.unit_id}: "
-                f"stored {d.stored} expected {d.expected}"
-            )
+            self.stderr.write(d.describe())
         raise SystemExit(1)
