@@ -45,6 +45,13 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
     each branch's first page on its own (``keyset_page``). The area branch reads ``area_path``, which a
     case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own index.
     """
+    branches = _branches(user, via)
+    return None if branches is None else [q for _area, q in branches]
+
+
+def _branches(user, via: str = "") -> list[tuple[bool, Q]] | None:
+    """``case_visible_branches`` with each branch marked True when it is an area subtree (a condition on
+    ``area_path`` alone, which cases and their steps both hold)."""
     if permissions.is_superadmin(user):
         return None
     if not getattr(user, "is_authenticated", False):
@@ -53,23 +60,27 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
     def on_case(**lookups) -> Q:
         return Q(**{f"{via}{name}": value for name, value in lookups.items()})
 
-    branches: list[Q] = []
+    branches: list[tuple[bool, Q]] = []
     for g in permissions.active_grants(user):
         if g.role in AREA_READERS:
-            branches.append(subtree_q(g.area.path, "area_path"))
+            branches.append((True, subtree_q(g.area.path, "area_path")))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
             whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
-            branches.append(on_case(handler_unit_id=g.unit_id))
-            branches.append(on_case(pk__in=whistled))
-            branches.append(on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
-            branches.append(on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()))
-    branches.append(on_case(recorded_by_id=user.pk))
+            branches.append((False, on_case(handler_unit_id=g.unit_id)))
+            branches.append((False, on_case(pk__in=whistled)))
+            branches.append(
+                (False, on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
+            )
+            branches.append(
+                (False, on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()))
+            )
+    branches.append((False, on_case(recorded_by_id=user.pk)))
     if user.person_id:
         merged_from_own = Case.objects.filter(reporter_id=user.person_id, merged_into__isnull=False).values(
             "merged_into_id"
         )
-        branches.append(on_case(reporter_id=user.person_id))
-        branches.append(on_case(pk__in=merged_from_own))
+        branches.append((False, on_case(reporter_id=user.person_id)))
+        branches.append((False, on_case(pk__in=merged_from_own)))
     return branches
 
 
@@ -312,7 +323,11 @@ def steps_due(
     overdue ones, or those falling due within ``within_hours``; at most ``limit``.
 
     Read per visibility branch and merged, like ``keyset_page``: over the whole OR the database would join
-    every pending step to its case before sorting.
+    every pending step to its case before sorting. An area branch is read on the steps' own (area, due)
+    index. Every other branch (a unit's cases, one's own) first reads the ids of its open cases — a
+    deadline is pending only while its case is open: rejecting, merging and closing complete the steps —
+    then their steps: walking all pending steps by due time and probing each one's case found a unit's few
+    hundred among millions only after seconds.
     """
     now = now or timezone.now()
     qs = (
@@ -327,7 +342,15 @@ def steps_due(
     else:
         qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours))
     qs = qs.order_by("due_at", "id")
-    return first_rows(qs, case_visible_branches(user, via="case__"), limit=limit, key=("due_at", "id"))
+    branches = _branches(user)
+    if branches is not None:
+        branches = [
+            q
+            if area
+            else Q(case_id__in=list(Case.objects.filter(q, is_open=True).values_list("pk", flat=True)))
+            for area, q in branches
+        ]
+    return first_rows(qs, branches, limit=limit, key=("due_at", "id"))
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
