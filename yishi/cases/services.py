@@ -101,7 +101,20 @@ def _due(step: str, start: dt.datetime, case: Case) -> dt.datetime:
     return rule_for(step, case.category.key).due(start)
 
 
-def _open_step(case: Case, step: str, start: dt.datetime, *, unit: Unit | None = None) -> CaseStep:
+def _open_step(
+    case: Case, step: str, start: dt.datetime, *, unit: Unit | None = None, new: bool = False
+) -> CaseStep:
+    """Open (or reopen) the deadline ``step`` of the case's current round. ``new``: the case was just
+    created and has no steps, so the row is inserted without looking for one first."""
+    if new:
+        return CaseStep.objects.create(
+            case=case,
+            step=step,
+            round=case.reopen_count,
+            area_path=case.area_path,
+            unit=unit,
+            due_at=_due(step, start, case),
+        )
     return CaseStep.objects.update_or_create(
         case=case,
         step=step,
@@ -153,9 +166,9 @@ def ancestor_at(area: Area, level: str) -> Area | None:
     return next((a for a in area.ancestors() if a.level == level), None)
 
 
-def _next_number(area: Area, when: dt.datetime) -> str:
-    """``YYYY-<district code>-NNNNNN``, the sequence locked per district and year so numbers never repeat."""
-    district = ancestor_at(area, Level.DISTRICT)
+def _next_number(area: Area, when: dt.datetime, district: Area | None) -> str:
+    """``YYYY-<district code>-NNNNNN``, the sequence locked per district and year so numbers never repeat;
+    ``district`` is the area's ancestor at district level (None when it has none)."""
     code = (district.code if district and district.code else f"{(district or area).pk:06d}")[:20]
     year = timezone.localtime(when).year
     seq, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
@@ -249,10 +262,11 @@ def case_submit(
         raise PermissionDenied(_("您不能为该区域登记诉求。"))
     if channel == Channel.OPINION_BOX and reporter is None and not is_anonymous and actor is not None:
         reporter = getattr(actor, "person", None)
-    community = ancestor_at(area, Level.COMMUNITY)
+    ancestors = {a.level: a for a in area.ancestors()}  # one query for both levels
+    community = ancestors.get(Level.COMMUNITY)
     now = submitted_at or timezone.now()
     case = Case(
-        number=_next_number(area, now),
+        number=_next_number(area, now, ancestors.get(Level.DISTRICT)),
         title=title.strip(),
         text=text.strip(),
         category=category,
@@ -276,8 +290,8 @@ def case_submit(
     )
     case.search_tokens = tokens_for(case.number, case.title, case.text, case.address)
     case.save()
-    _open_step(case, Step.ACCEPT, now)
-    _record_suggestion(case)
+    _open_step(case, Step.ACCEPT, now, new=True)
+    _record_suggestion(case, new=True)
     audit_record(
         actor=actor,
         obj=case,
@@ -428,11 +442,11 @@ def case_accept(*, actor, case: Case, category: Category | None = None, note: st
     return case
 
 
-def _record_suggestion(case: Case) -> None:
+def _record_suggestion(case: Case, *, new: bool = False) -> None:
     """智能派单: keep what routing suggested for the new case (alternatives, confidence, manual flag)."""
     from yishi.routing.services import suggestion_record
 
-    suggestion_record(case=case)
+    suggestion_record(case=case, new=new)
 
 
 def _routing_corrected(actor, case: Case, from_category: Category, to_category: Category) -> None:

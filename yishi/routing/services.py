@@ -284,8 +284,9 @@ def routing_predict(text: str, *, limit: int = 3, categories=None):
 # ---------------------------------------------------------------- per case
 
 
-def suggestion_record(*, case) -> CaseSuggestion:
-    """派单建议: record what routing suggests for a new case (called by ``case_submit`` in its transaction).
+def suggestion_record(*, case, new: bool = False) -> CaseSuggestion:
+    """派单建议: record what routing suggests for a new case (called by ``case_submit`` in its transaction;
+    ``new``: the case was just created, so there is no suggestion to replace and the row is inserted).
 
     With the model: the case goes to manual dispatch when the best confidence is below the threshold.
     With the keyword rules (cold start, scores not calibrated): only when no keyword matched at all.
@@ -301,19 +302,18 @@ def suggestion_record(*, case) -> CaseSuggestion:
         manual = result[0][1] < threshold
     else:
         manual = False
-    suggestion, _created = CaseSuggestion.objects.update_or_create(
-        case=case,
-        defaults={
-            "category": result[0][0] if result else None,
-            "confidence": result[0][1] if result else 0.0,
-            "alternatives": [{"key": c.key, "name": c.name, "confidence": p} for c, p in result],
-            "source": source,
-            "model_version": getattr(result, "model_version", None),
-            "manual": manual,
-            "confirmed_at": None,
-        },
-    )
-    return suggestion
+    values = {
+        "category": result[0][0] if result else None,
+        "confidence": result[0][1] if result else 0.0,
+        "alternatives": [{"key": c.key, "name": c.name, "confidence": p} for c, p in result],
+        "source": source,
+        "model_version": getattr(result, "model_version", None),
+        "manual": manual,
+        "confirmed_at": None,
+    }
+    if new:
+        return CaseSuggestion.objects.create(case=case, **values)
+    return CaseSuggestion.objects.update_or_create(case=case, defaults=values)[0]
 
 
 @transaction.atomic
