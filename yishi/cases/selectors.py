@@ -316,18 +316,42 @@ def _metres(case: Case, lat: float, lon: float) -> float:
     return 6371000 * 2 * math.asin(math.sqrt(a))
 
 
+def deadline_branches(user) -> list[Q] | None:
+    """The visibility branches of ``user`` as conditions on ``CaseStep`` rows, for ``steps_due``.
+
+    An area branch stays as it is: steps copy their case's ``area_path`` and have their own (area, due) index.
+    Every other branch (a unit's cases, one's own) becomes the ids of its open cases, read here: a deadline
+    is pending only while its case is open (rejecting, merging and closing complete the steps). Walking all
+    pending steps by due time and probing each one's case found a unit's few hundred among millions only
+    after seconds.
+    """
+    branches = _branches(user)
+    if branches is None:
+        return None
+    out = []
+    for area, q in branches:
+        if not area:
+            q = Q(case_id__in=Case.objects.filter(q, is_open=True).order_by().values("pk"))
+        out.append(q)
+    return out
+
+
 def steps_due(
-    *, user, within_hours: int = 24, overdue: bool = False, unit=None, now=None, limit: int = 200
+    *,
+    user,
+    within_hours: int = 24,
+    overdue: bool = False,
+    unit=None,
+    now=None,
+    limit: int = 200,
+    branches: list[Q] | None | bool = False,
 ) -> list[CaseStep]:
     """Open deadlines in ``user``'s scope (rating windows left out: they are the reporter's), earliest first:
     overdue ones, or those falling due within ``within_hours``; at most ``limit``.
 
-    Read per visibility branch and merged, like ``keyset_page``: over the whole OR the database would join
-    every pending step to its case before sorting. An area branch is read on the steps' own (area, due)
-    index. Every other branch (a unit's cases, one's own) first reads the ids of its open cases — a
-    deadline is pending only while its case is open: rejecting, merging and closing complete the steps —
-    then their steps: walking all pending steps by due time and probing each one's case found a unit's few
-    hundred among millions only after seconds.
+    Read per visibility branch (``deadline_branches``) and merged, like ``keyset_page``: over the whole OR
+    the database would join every pending step to its case before sorting. A caller listing more than once
+    passes the ``branches`` it read; by default they are read here.
     """
     now = now or timezone.now()
     qs = (
@@ -342,14 +366,8 @@ def steps_due(
     else:
         qs = qs.filter(due_at__gte=now, due_at__lt=now + dt.timedelta(hours=within_hours))
     qs = qs.order_by("due_at", "id")
-    branches = _branches(user)
-    if branches is not None:
-        branches = [
-            q
-            if area
-            else Q(case_id__in=list(Case.objects.filter(q, is_open=True).values_list("pk", flat=True)))
-            for area, q in branches
-        ]
+    if branches is False:
+        branches = deadline_branches(user)
     return first_rows(qs, branches, limit=limit, key=("due_at", "id"))
 
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,6 +43,7 @@ from ..selectors import (
     case_get,
     case_list,
     case_visible,
+    deadline_branches,
     joint_meetings,
     parse_keyset,
     similar_open_cases,
@@ -132,8 +134,9 @@ def deadlines(request):
     """临期与超期: due-soon and overdue deadlines in the user's scope, per area and per unit, with the
     supervision mark the overdue job sets (督办)."""
     now = timezone.now()
-    overdue = steps_due(user=request.user, overdue=True, now=now)
-    due_soon = steps_due(user=request.user, within_hours=DUE_SOON_HOURS, now=now)
+    branches = deadline_branches(request.user)  # read once for both lists
+    overdue = steps_due(user=request.user, overdue=True, now=now, branches=branches)
+    due_soon = steps_due(user=request.user, within_hours=DUE_SOON_HOURS, now=now, branches=branches)
     flagged = [(s, "overdue") for s in overdue] + [(s, "due_soon") for s in due_soon]
 
     def unit_name(step):
@@ -152,6 +155,9 @@ def deadlines(request):
             "by_area": _group(flagged, lambda s: s.case.area.name),
             "by_unit": _group(flagged, unit_name),
             "is_supervisor": supervisor,
+            # The same mark on every row of a list: rendered once, not included per row (up to 400 rows).
+            "overdue_flag": render_to_string("cases/staff_flag.html", {"flag": "overdue"}),
+            "due_soon_flag": render_to_string("cases/staff_flag.html", {"flag": "due_soon"}),
         },
     )
 
