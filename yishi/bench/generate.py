@@ -1299,7 +1299,8 @@ def _chunk(seed: int, chunk_no: int, first_day: int, day_counts: list[int], stat
                     "first_contact",
                     0,
                     area_path,
-                    None,
+                    # A pending deadline carries the case's handling unit (services._move keeps it so).
+                    cur_unit if first_contact is None else None,
                     text_of(add_wd(acc_at, 2)),
                     text_of(first_contact),
                     None,

@@ -46,12 +46,13 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
     case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own index.
     """
     branches = _branches(user, via)
-    return None if branches is None else [q for _area, q in branches]
+    return None if branches is None else [q for _kind, q in branches]
 
 
-def _branches(user, via: str = "") -> list[tuple[bool, Q]] | None:
-    """``case_visible_branches`` with each branch marked True when it is an area subtree (a condition on
-    ``area_path`` alone, which cases and their steps both hold)."""
+def _branches(user, via: str = "") -> list[tuple[str, Q]] | None:
+    """``case_visible_branches``, each marked with its kind: ``"area"`` for an area subtree (a condition on
+    ``area_path`` alone, which cases and their steps both hold), ``"unit:<id>"`` for the cases a unit
+    handles, ``""`` for the others."""
     if permissions.is_superadmin(user):
         return None
     if not getattr(user, "is_authenticated", False):
@@ -60,27 +61,23 @@ def _branches(user, via: str = "") -> list[tuple[bool, Q]] | None:
     def on_case(**lookups) -> Q:
         return Q(**{f"{via}{name}": value for name, value in lookups.items()})
 
-    branches: list[tuple[bool, Q]] = []
+    branches: list[tuple[str, Q]] = []
     for g in permissions.active_grants(user):
         if g.role in AREA_READERS:
-            branches.append((True, subtree_q(g.area.path, "area_path")))
+            branches.append(("area", subtree_q(g.area.path, "area_path")))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
             whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
-            branches.append((False, on_case(handler_unit_id=g.unit_id)))
-            branches.append((False, on_case(pk__in=whistled)))
-            branches.append(
-                (False, on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
-            )
-            branches.append(
-                (False, on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()))
-            )
-    branches.append((False, on_case(recorded_by_id=user.pk)))
+            branches.append((f"unit:{g.unit_id}", on_case(handler_unit_id=g.unit_id)))
+            branches.append(("", on_case(pk__in=whistled)))
+            branches.append(("", on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path")))
+            branches.append(("", on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids())))
+    branches.append(("", on_case(recorded_by_id=user.pk)))
     if user.person_id:
         merged_from_own = Case.objects.filter(reporter_id=user.person_id, merged_into__isnull=False).values(
             "merged_into_id"
         )
-        branches.append((False, on_case(reporter_id=user.person_id)))
-        branches.append((False, on_case(pk__in=merged_from_own)))
+        branches.append(("", on_case(reporter_id=user.person_id)))
+        branches.append(("", on_case(pk__in=merged_from_own)))
     return branches
 
 
@@ -319,18 +316,23 @@ def _metres(case: Case, lat: float, lon: float) -> float:
 def deadline_branches(user) -> list[Q] | None:
     """The visibility branches of ``user`` as conditions on ``CaseStep`` rows, for ``steps_due``.
 
-    An area branch stays as it is: steps copy their case's ``area_path`` and have their own (area, due) index.
-    Every other branch (a unit's cases, one's own) becomes the ids of its open cases, read here: a deadline
-    is pending only while its case is open (rejecting, merging and closing complete the steps). Walking all
-    pending steps by due time and probing each one's case found a unit's few hundred among millions only
-    after seconds.
+    - an area branch stays as it is: steps copy their case's ``area_path`` (index on pending (area, due));
+    - a unit's cases become the steps carrying that unit: a pending step carries its case's handling unit
+      (``services._move``), index on pending (unit, due);
+    - every other branch (whistled to a unit, one's own) becomes the steps of its open cases: a deadline is
+      pending only while its case is open (rejecting, merging and closing complete the steps).
+
+    Joining every pending step to its case instead made the database walk all pending steps by due time
+    and probe each one's case: seconds for a unit's few hundred among millions.
     """
     branches = _branches(user)
     if branches is None:
         return None
     out = []
-    for area, q in branches:
-        if not area:
+    for kind, q in branches:
+        if kind.startswith("unit:"):
+            q = Q(unit_id=int(kind.partition(":")[2]))
+        elif kind != "area":
             q = Q(case_id__in=Case.objects.filter(q, is_open=True).order_by().values("pk"))
         out.append(q)
     return out

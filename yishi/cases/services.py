@@ -82,6 +82,10 @@ def _move(case: Case, action: str, *, actor, note: str = "", extra: dict | None 
     for key, value in changes.items():
         setattr(case, key, value)
     case.save(update_fields=["status", *changes, "updated_at"])
+    if "handler_unit" in changes:
+        # A pending deadline carries its case's handling unit, so a unit's deadlines are one range on the
+        # (unit, due) index of pending steps (``selectors.deadline_branches``).
+        CaseStep.objects.filter(case=case, done_at__isnull=True).update(unit=changes["handler_unit"])
     after = {name: getattr(case, case._meta.get_field(name).attname) for name in CASE_FIELDS}
     audit_record(
         actor=actor,
@@ -104,15 +108,17 @@ def _due(step: str, start: dt.datetime, case: Case) -> dt.datetime:
 def _open_step(
     case: Case, step: str, start: dt.datetime, *, unit: Unit | None = None, new: bool = False
 ) -> CaseStep:
-    """Open (or reopen) the deadline ``step`` of the case's current round. ``new``: the case was just
-    created and has no steps, so the row is inserted without looking for one first."""
+    """Open (or reopen) the deadline ``step`` of the case's current round, carrying ``unit`` (by default the
+    case's handling unit: ``_move`` keeps pending steps on it). ``new``: the case was just created and has no
+    steps, so the row is inserted without looking for one first."""
+    unit_id = unit.pk if unit is not None else case.handler_unit_id
     if new:
         return CaseStep.objects.create(
             case=case,
             step=step,
             round=case.reopen_count,
             area_path=case.area_path,
-            unit=unit,
+            unit_id=unit_id,
             due_at=_due(step, start, case),
         )
     return CaseStep.objects.update_or_create(
@@ -121,7 +127,7 @@ def _open_step(
         round=case.reopen_count,
         defaults={
             "area_path": case.area_path,
-            "unit": unit,
+            "unit_id": unit_id,
             "due_at": _due(step, start, case),
             "done_at": None,
         },
@@ -629,7 +635,6 @@ def case_assign(*, actor, case: Case, unit: Unit, note: str = "") -> Case:
         handling_mode=HandlingMode.ASSIGNED,
         handler_unit=unit,
     )
-    CaseStep.objects.filter(case=case, step=Step.RESOLVE, round=case.reopen_count).update(unit=unit)
     _notify(
         rules.unit_staff(unit),
         title=_("新派单：%(title)s") % {"title": case.title},
@@ -662,7 +667,6 @@ def case_claim(*, actor, case: Case) -> Case:
     case = _locked(case)
     unit = rules.claiming_unit(actor, case)
     _move(case, Action.CLAIM, actor=actor, extra={"unit": unit.pk}, handler_unit=unit)
-    CaseStep.objects.filter(case=case, step=Step.RESOLVE, round=case.reopen_count).update(unit=unit)
     _notify(
         rules.dispatchers_of(case.level_area),
         title=_("%(unit)s 认领了 %(number)s") % {"unit": unit.name, "number": case.number},
@@ -834,7 +838,6 @@ def case_return(*, actor, case: Case, reason: str) -> Case:
         handler_unit=None,
         handling_mode=HandlingMode.NONE,
     )
-    CaseStep.objects.filter(case=case, step=Step.RESOLVE, round=case.reopen_count).update(unit=None)
     _notify(
         rules.dispatchers_of(case.level_area),
         title=_("%(unit)s 退回了 %(number)s") % {"unit": unit.name, "number": case.number},

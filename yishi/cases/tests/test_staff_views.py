@@ -642,3 +642,21 @@ def test_list_filters_by_an_area_in_scope_and_offers_two_levels_below(client, w)
     # An area outside the user's scope is a field error, not a 500.
     response = client.get(reverse("cases:list"), {"area": w.tree.district.pk})
     assert response.status_code == 400
+
+
+def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):
+    from yishi.cases.selectors import steps_due
+
+    case = to_street(w, new_case(w, title="派给城管"))
+    services.case_assign(actor=w.street, case=case, unit=w.city)
+    pending = CaseStep.objects.filter(case=case, done_at__isnull=True)
+    assert {s.step for s in pending} >= {Step.FIRST_CONTACT, Step.RESOLVE}
+    assert set(pending.values_list("unit_id", flat=True)) == {w.city.pk}
+    later = timezone.now() + dt.timedelta(days=60)
+    overdue = steps_due(user=w.city_user, overdue=True, now=later)
+    assert {(s.case_id, s.step) for s in overdue} == {(case.pk, s.step) for s in pending}
+    assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
+
+    services.case_return(actor=w.city_user, case=case, reason="不属于本单位职责")
+    assert set(pending.values_list("unit_id", flat=True)) == {None}
+    assert steps_due(user=w.city_user, overdue=True, now=later) == []
