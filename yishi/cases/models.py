@@ -475,6 +475,13 @@ class CaseStep(models.Model):
                 name="step_contact_area_due",
                 condition=Q(step="first_contact"),
             ),
+            # First contacts still pending, by due time: the rates take off those not due yet, a few hundred
+            # rows here where the (area, due) indexes hold a district's whole history.
+            models.Index(
+                fields=["due_at"],
+                name="step_contact_pending_due",
+                condition=Q(step="first_contact", done_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

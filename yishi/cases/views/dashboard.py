@@ -124,8 +124,12 @@ def _chosen_area(user, area_id: int | None) -> Area:
 
 
 def _picker_areas(user) -> list[Area]:
+    """The areas the user may pick, in tree order, each with ``indent`` (a full-width space per level)."""
     qs = Area.objects.filter(level__in=PICKER_LEVELS, is_active=True).only("pk", "name", "depth", "path")
-    return list(permissions.scoped(qs, user, permissions.VIEW_CASE_RATES, field="path").order_by("path"))
+    areas = list(permissions.scoped(qs, user, permissions.VIEW_CASE_RATES, field="path").order_by("path"))
+    for area in areas:
+        area.indent = "\u3000" * area.depth
+    return areas
 
 
 def _filters(form) -> dict:
