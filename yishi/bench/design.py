@@ -64,7 +64,7 @@ def compare(manifest: dict) -> list[dict]:
     from yishi.accounts.models import User
     from yishi.areas.models import Area
     from yishi.cases import rates, selectors
-    from yishi.cases.models import Case
+    from yishi.cases.models import Case, Category
     from yishi.cases.search import filter_cases
 
     accounts = manifest["accounts"]
@@ -113,9 +113,26 @@ def compare(manifest: dict) -> list[dict]:
             Pair(
                 f"district rates, 12 months, by {group}",
                 "aggregates over cases, steps, ratings",
-                "community × month rollup",
+                "rollup sums (CaseMonthSum)",
                 median_ms(
                     lambda g=group: rates.rate_counts_from_base(area=district, period=period, group=g), 5
+                ),
+                median_ms(lambda g=group: rates.rate_counts(area=district, period=period, group=g)),
+            )
+        )
+    # The same, from the community × month × category × unit cells against their sums: a filter naming
+    # every category makes the rates read the cells (the sums answer only without a category filter).
+    every_category = list(Category.objects.values_list("pk", flat=True))
+    for group in ("total", "unit", "category"):
+        pairs.append(
+            Pair(
+                f"district rates, 12 months, by {group} (cells)",
+                "rollup cells (community × month × category × unit)",
+                "rollup sums (CaseMonthSum)",
+                median_ms(
+                    lambda g=group: rates.rate_counts(
+                        area=district, period=period, group=g, category=every_category
+                    )
                 ),
                 median_ms(lambda g=group: rates.rate_counts(area=district, period=period, group=g)),
             )

@@ -172,5 +172,18 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
     names = {p["name"] for p in pairs}
     assert "a community worker's case list, first page" in names
     assert {"district rates, 12 months, by unit", "cases of a street (count)"} <= names
+    assert "district rates, 12 months, by unit (cells)" in names
+    # The cells and the sums give the same rates on the generated city.
+    from yishi.areas.models import Area
+    from yishi.cases import rates
+    from yishi.cases.models import Category
+
+    district = Area.objects.get(pk=manifest["sample"]["district_id"])
+    period = rates.Period.ending(None, 60)
+    every = list(Category.objects.values_list("pk", flat=True))
+    for group in rates.GROUPS:
+        from_sums = rates.rate_counts(area=district, period=period, group=group)
+        assert from_sums, group
+        assert from_sums == rates.rate_counts(area=district, period=period, group=group, category=every)
     assert all(p["before_ms"] > 0 and p["after_ms"] > 0 for p in pairs)
     assert "rollup" in design.table(pairs)
