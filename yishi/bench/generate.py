@@ -274,11 +274,15 @@ class _Loader:
 
 
 class _BulkMode:
-    """PostgreSQL only, inside the load's transaction: no per-row foreign-key triggers (the generator writes
-    consistent ids; ``session_replication_role`` needs a superuser, else rows are checked as usual), and the
-    secondary indexes of the big tables dropped before the load and built once after it — building an index
-    over sorted input is several times cheaper than keeping it up to date row by row. DDL is transactional
-    in PostgreSQL: if the load fails, the rollback brings every index back.
+    """Inside the load's transaction: the secondary indexes of the big tables dropped before the load and
+    built once after it — building an index over sorted input is several times cheaper than keeping it up
+    to date row by row. DDL is transactional in both databases: if the load fails, the rollback brings every
+    index back.
+
+    - PostgreSQL: also no per-row foreign-key triggers (the generator writes consistent ids;
+      ``session_replication_role`` needs a superuser, else rows are checked as usual);
+    - SQLite: also the full-text triggers dropped, and the FTS5 index rebuilt once after the load. Indexes
+      behind UNIQUE constraints (``sqlite_autoindex_*``) cannot be dropped and stay.
     """
 
     def __init__(self, loader: _Loader, models, say) -> None:
@@ -288,7 +292,7 @@ class _BulkMode:
 
     def __enter__(self):
         if not self.loader.pg:
-            return self
+            return self._enter_sqlite()
         tables = [m._meta.db_table for m in self.models]
         with connection.cursor() as cursor:
             cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
@@ -314,8 +318,39 @@ class _BulkMode:
                 cursor.execute(f'DROP INDEX "{name}"')
         return self
 
+    def _enter_sqlite(self):
+        tables = [m._meta.db_table for m in self.models]
+        marks = ", ".join("%s" for _t in tables)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                f"AND sql IS NOT NULL AND tbl_name IN ({marks})",
+                tables,
+            )
+            self.indexes = [(f"{kind}:{name}", sql) for kind, name, sql in cursor.fetchall()]
+            for key, _sql in self.indexes:
+                kind, name = key.split(":", 1)
+                cursor.execute(f'DROP {kind.upper()} "{name}"')
+        return self
+
+    def _exit_sqlite(self) -> None:
+        from yishi.cases.search import SQLITE_REBUILD_SQL
+
+        with connection.cursor() as cursor:
+            for _key, sql in self.indexes:
+                cursor.execute(sql)
+            cursor.execute(SQLITE_REBUILD_SQL)
+
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None or not self.loader.pg:
+        if exc_type is not None:
+            return False
+        if not self.loader.pg:
+            started = time.perf_counter()
+            self._exit_sqlite()
+            self.loader.seconds["(indexes rebuilt)"] = time.perf_counter() - started
+            self.say(
+                f"indexes and triggers: {len(self.indexes)} rebuilt in {time.perf_counter() - started:.1f}s"
+            )
             return False
         started = time.perf_counter()
         with connection.cursor() as cursor:

@@ -116,3 +116,22 @@ def test_bench_accounts_log_in_and_see_the_first_community(manifest):
         assert page and all(c.area_path.startswith(community.path) for c in page), role
     unit_user = User.objects.get(username=manifest["accounts"]["unit"]["username"])
     assert case_list(user=unit_user, limit=5)
+
+
+def test_indexes_and_search_are_back_after_the_bulk_load(manifest):
+    """The bulk mode drops the big tables' secondary indexes (and SQLite's full-text triggers) for the load:
+    all are back afterwards, and search finds a generated case by a word of it."""
+    from django.db import connection
+
+    from yishi.cases import search
+    from yishi.cases.models import Case
+
+    with connection.cursor() as cursor:
+        indexes = {i for i in connection.introspection.get_constraints(cursor, "cases_casestep")}
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+            assert set(search.SQLITE_TRIGGER_NAMES) <= {row[0] for row in cursor.fetchall()}
+    assert {"step_pending_unit_due", "step_contact_pending_due", "step_unique_per_round"} <= indexes
+    case = Case.objects.order_by("pk").first()
+    word = gen._word(case.search_tokens)
+    assert case in search.filter_cases(Case.objects.all(), word)
