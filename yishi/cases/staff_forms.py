@@ -79,12 +79,17 @@ class CaseFilterForm(forms.Form):
         field.queryset = scoped.filter(
             level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
         ).order_by("path")
-        # ...but the select offers the user's areas and the two levels below them: a city holds tens of
-        # thousands of areas, and rendering them all would be most of the page's cost.
+        # ...but the select offers the user's areas and the two levels below each: a city holds tens of
+        # thousands of areas, and rendering them all would be most of the page's cost. Found by parent (an
+        # index), not by depth within the subtree, which read every area of a city to keep fifty.
         # Options from (id, name) pairs: building a model instance per option cost more than the query.
-        top = min((a.depth for a in grants), default=0)
-        offered = field.queryset.filter(depth__lte=top + 2).values_list("pk", "name")
-        field.widget.choices = [("", field.empty_label), *offered]
+        if permissions.is_superadmin(user):
+            tops = list(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+        else:
+            tops = [a.pk for a in grants]
+        children = list(Area.objects.filter(parent_id__in=tops).values_list("pk", flat=True))
+        offered = field.queryset.filter(Q(pk__in=tops) | Q(parent_id__in=tops + children))
+        field.widget.choices = [("", field.empty_label), *offered.values_list("pk", "name")]
         category = self.fields["category"]
         category.widget.choices = [("", category.empty_label), *category.queryset.values_list("pk", "name")]
 

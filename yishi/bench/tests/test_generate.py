@@ -129,7 +129,9 @@ def test_indexes_and_search_are_back_after_the_bulk_load(manifest):
     with connection.cursor() as cursor:
         indexes = {i for i in connection.introspection.get_constraints(cursor, "cases_casestep")}
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'")
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'cases_case'"
+            )
             assert set(search.SQLITE_TRIGGER_NAMES) <= {row[0] for row in cursor.fetchall()}
     assert {"step_pending_unit_due", "step_contact_pending_due", "step_unique_per_round"} <= indexes
     case = Case.objects.order_by("pk").first()
