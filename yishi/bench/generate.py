@@ -788,7 +788,8 @@ def generate(
     """Build the synthetic city and ``cases`` cases in the current database; return the manifest.
 
     Refuses (``BenchDatabaseNotEmpty``) when the database already holds areas or cases, unless ``reset``:
-    then the generated tables (and whatever points at them) are flushed first. Runs in one transaction.
+    then the generated tables (and whatever points at them) are flushed first, in a transaction of their own.
+    The load runs in one transaction.
     Afterwards: sequences set past the loaded ids, ``CaseNumberSequence`` past the numbers, the audit chain
     head on the last event, ``cases.rollups.rebuild()`` when it exists, ``ANALYZE``.
     """
@@ -801,11 +802,14 @@ def generate(
                 out.flush()
 
     began = time.perf_counter()
-    with transaction.atomic():
-        if Case.objects.exists() or Area.objects.exists():
-            if not reset:
-                raise BenchDatabaseNotEmpty("the database already holds areas or cases; pass reset=True")
+    if Case.objects.exists() or Area.objects.exists():
+        if not reset:
+            raise BenchDatabaseNotEmpty("the database already holds areas or cases; pass reset=True")
+        # Committed before the load: inside the load's transaction PostgreSQL keeps the truncated tables'
+        # files until the commit, and at 5 M cases old and new city together (~90 GB) filled the disk.
+        with transaction.atomic():
             flush_generated()
+    with transaction.atomic():
         loader = _Loader(out)
         clock = _Clock("+00" if loader.pg else "")
         password_hash = make_password(BENCH_PASSWORD, salt="yishibench")
