@@ -257,6 +257,9 @@ class Case(models.Model):
             models.Index(
                 fields=["category", "area_path"], name="case_category_area", condition=Q(is_open=True)
             ),
+            # A category's cases by time: a list filtered by category walks it newest first and keeps the
+            # user's subtree; through (area, time) a busy community's 156,000 cases were read to find 20.
+            models.Index(fields=["category", "-submitted_at", "-id"], name="case_category_time"),
             models.Index(fields=["reporter", "-submitted_at"], name="case_reporter_time"),
             # The cases a worker recorded, newest first: one branch of every staff list (``keyset_page``).
             models.Index(fields=["recorded_by", "-submitted_at", "-id"], name="case_recorder_time"),
