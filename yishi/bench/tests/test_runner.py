@@ -187,3 +187,24 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
         assert from_sums == rates.rate_counts(area=district, period=period, group=group, category=every)
     assert all(p["before_ms"] > 0 and p["after_ms"] > 0 for p in pairs)
     assert "rollup" in design.table(pairs)
+
+
+def test_a_regenerated_sqlite_city_is_removed_as_files_never_a_foreign_one(settings, tmp_path):
+    from yishi.bench import runner
+
+    settings.VAR_DIR = str(tmp_path)
+    url = runner.sqlite_url(runner.Options(cases=10, seed=1))
+    city = tmp_path / "bench" / "yishi_bench_10_1.sqlite3"
+    for path in (
+        city,
+        tmp_path / "bench" / "yishi_bench_10_1.sqlite3-wal",
+        tmp_path / "bench" / "yishi_bench_10_1-manifest.json",
+    ):
+        path.write_text("x")
+    runner.remove_sqlite_city(url)
+    assert not any((tmp_path / "bench").iterdir())
+    other = tmp_path / "mine.sqlite3"
+    other.write_text("x")
+    with pytest.raises(RuntimeError):
+        runner.remove_sqlite_city(f"sqlite:///{other}")
+    assert other.exists()
