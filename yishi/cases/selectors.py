@@ -54,7 +54,7 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
 def _branches(user, via: str = "") -> list[tuple[str, Q, Area | None]] | None:
     """``case_visible_branches`` as (kind, condition, area): ``"area"`` for an area subtree (a condition on
     ``area_path`` alone, which cases and their steps both hold; the area given), ``"unit:<id>"`` for the
-    cases a unit handles, ``""`` for the others."""
+    cases a unit handles, ``"parts:<id>"`` for the cases whistled to it, ``""`` for the others."""
     if permissions.is_superadmin(user):
         return None
     if not getattr(user, "is_authenticated", False):
@@ -70,7 +70,7 @@ def _branches(user, via: str = "") -> list[tuple[str, Q, Area | None]] | None:
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
             whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
             branches.append((f"unit:{g.unit_id}", on_case(handler_unit_id=g.unit_id), None))
-            branches.append(("", on_case(pk__in=whistled), None))
+            branches.append((f"parts:{g.unit_id}", on_case(pk__in=whistled), None))
             branches.append(
                 ("", on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"), None)
             )
@@ -345,8 +345,11 @@ def deadline_branches(user) -> list[Q] | None:
     - an area branch stays as it is: steps copy their case's ``area_path`` (index on pending (area, due));
     - a unit's cases become the steps carrying that unit: a pending step carries its case's handling unit
       (``services._move``), index on pending (unit, due);
-    - every other branch (whistled to a unit, one's own) becomes the steps of its open cases: a deadline is
-      pending only while its case is open (rejecting, merging and closing complete the steps).
+    - the cases whistled to a unit become those where its part is not done yet: a unit that finished its
+      part has no deadline left on that case (it still sees the case), and its few pending parts are one
+      range on the (unit, status) index where all its parts over the years were thousands of case probes;
+    - every other branch (one's own) becomes the steps of its open cases: a deadline is pending only while
+      its case is open (rejecting, merging and closing complete the steps).
 
     Joining every pending step to its case instead made the database walk all pending steps by due time
     and probe each one's case: seconds for a unit's few hundred among millions.
@@ -360,7 +363,12 @@ def deadline_branches(user) -> list[Q] | None:
             q = subtree_q(area.path, "area_path")  # indexed on pending (area, due), whatever its size
         elif kind.startswith("unit:"):
             q = Q(unit_id=int(kind.partition(":")[2]))
-        elif kind != "area":
+        elif kind.startswith("parts:"):
+            pending = CasePart.objects.filter(unit_id=int(kind.partition(":")[2])).exclude(
+                status=CasePart.PartStatus.DONE
+            )
+            q = Q(case_id__in=pending.values("case_id"))
+        else:
             q = Q(case_id__in=Case.objects.filter(q, is_open=True).order_by().values("pk"))
         out.append(q)
     return out

@@ -661,3 +661,19 @@ def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):
     services.case_return(actor=w.city_user, case=case, reason="不属于本单位职责")
     assert set(pending.values_list("unit_id", flat=True)) == {None}
     assert steps_due(user=w.city_user, overdue=True, now=later) == []
+
+
+def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
+    from yishi.cases.selectors import steps_due
+
+    case = to_street(w, new_case(w, title="吹哨交警"))
+    services.case_whistle(actor=w.street, case=case, parts=[(w.traffic, "疏导交通"), (w.city, "清理占道")])
+    later = timezone.now() + dt.timedelta(days=60)
+    pending = {s.step for s in CaseStep.objects.filter(case=case, done_at__isnull=True)}
+    assert {s.step for s in steps_due(user=w.traffic_user, overdue=True, now=later)} == pending
+    part = CasePart.objects.get(case=case, unit=w.traffic)
+    services.part_acknowledge(actor=w.traffic_user, part=part)
+    services.part_finish(actor=w.traffic_user, part=refreshed(part), result="已疏导")
+    # Its part done, the traffic unit has no deadline left on the case; the city unit still has.
+    assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
+    assert {s.case_id for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
