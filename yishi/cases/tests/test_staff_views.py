@@ -673,7 +673,8 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     assert {s.step for s in steps_due(user=w.traffic_user, overdue=True, now=later)} == pending
     part = CasePart.objects.get(case=case, unit=w.traffic)
     services.part_acknowledge(actor=w.traffic_user, part=part)
-    services.part_finish(actor=w.traffic_user, part=refreshed(part), result="已疏导")
+    part.refresh_from_db()
+    services.part_finish(actor=w.traffic_user, part=part, result="已疏导")
     # Its part done, the traffic unit has no deadline left on the case; the city unit still has.
     assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
     assert {s.case_id for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
