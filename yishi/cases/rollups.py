@@ -374,15 +374,11 @@ def recompute(cells: Iterable[tuple]) -> None:
             for table in TABLES
         }
         expected = _expected(filters)
-        changed = []
-        for row in rows:
-            counts = expected.get(Cell(row.area_path, row.month, row.category_id, row.unit_id), ZERO)
-            if tuple(getattr(row, n) for n in COUNTS) != counts:
-                for name, value in zip(COUNTS, counts, strict=True):
-                    setattr(row, name, value)
-                changed.append(row)
-        if changed:
-            CaseMonthStat.objects.bulk_update(changed, COUNTS)
+        _store(
+            CaseMonthStat,
+            rows,
+            lambda r: expected.get(Cell(r.area_path, r.month, r.category_id, r.unit_id), ZERO),
+        )
         # Always, not only when a cell changed: a cell another writer changed and committed since our
         # sums were last written is summed again here, and summing is cheap.
         _recompute_sums(wanted)
@@ -467,15 +463,23 @@ def _recompute_sums(cells: Iterable[Cell]) -> None:
     feeding = CaseMonthStat.objects.filter(reduce(or_, (_feeding_q(c, district_paths) for c in wanted)))
     fed = list(feeding.values_list("area_path", "month", "category_id", "unit_id", *COUNTS))
     expected = _sums(fed, level_cuts({r[0] for r in fed}, Level.DISTRICT))
+    _store(
+        CaseMonthSum, rows, lambda r: tuple(expected.get(SumCell(r.kind, r.area_path, r.month, r.key), ZERO))
+    )
+
+
+def _store(model, rows, counts_of) -> None:
+    """Write ``counts_of(row)`` (a tuple in ``COUNTS`` order) into the locked ``rows`` of ``model`` that
+    differ from it, in one bulk update."""
     changed = []
     for row in rows:
-        counts = tuple(expected.get(SumCell(row.kind, row.area_path, row.month, row.key), ZERO))
+        counts = counts_of(row)
         if tuple(getattr(row, n) for n in COUNTS) != counts:
             for name, value in zip(COUNTS, counts, strict=True):
                 setattr(row, name, value)
             changed.append(row)
     if changed:
-        CaseMonthSum.objects.bulk_update(changed, COUNTS)
+        model.objects.bulk_update(changed, COUNTS)
 
 
 # ---------------------------------------------------------------- rebuild and check
@@ -520,10 +524,7 @@ def rebuild_sums(area: Area | None = None) -> None:
     migration that created the sums."""
     area = _scope(area)
     for kind, scope, expected in _sums_by_kind(area):
-        sums = CaseMonthSum.objects.filter(kind=kind)
-        if scope is not None:
-            sums = sums.filter(subtree_q(scope.path, "area_path"))
-        sums.delete()
+        _sums_in(kind, scope).delete()
         CaseMonthSum.objects.bulk_create(
             (
                 CaseMonthSum(
@@ -550,6 +551,12 @@ def _sum_scopes(area: Area | None) -> list[tuple[str, Area | None]]:
         (UNIT, district),
         (CATEGORY, district),
     ]
+
+
+def _sums_in(kind: str, scope: Area | None):
+    """The stored sums of ``kind`` in ``scope``'s subtree (everything when None)."""
+    sums = CaseMonthSum.objects.filter(kind=kind)
+    return sums if scope is None else sums.filter(subtree_q(scope.path, "area_path"))
 
 
 def _expected_sums(scope: Area | None) -> dict[SumCell, tuple]:
@@ -607,24 +614,23 @@ def check(area: Area | None = None) -> list[Difference]:
         )
         if any(counts)
     }
-    expected = _expected(_scope_filters(area))
-    out = [
-        Difference(cell, stored.get(cell, ZERO), expected.get(cell, ZERO))
-        for cell in sorted(stored.keys() | expected.keys())
-        if stored.get(cell, ZERO) != expected.get(cell, ZERO)
-    ]
+    out = _differences(stored, _expected(_scope_filters(area)))
     for kind, scope, expected_sums in _sums_by_kind(area):
-        sums = CaseMonthSum.objects.filter(kind=kind)
-        if scope is not None:
-            sums = sums.filter(subtree_q(scope.path, "area_path"))
         stored_sums = {
             SumCell(kind, path, month, key): tuple(counts)
-            for path, month, key, *counts in sums.values_list("area_path", "month", "key", *COUNTS)
+            for path, month, key, *counts in _sums_in(kind, scope).values_list(
+                "area_path", "month", "key", *COUNTS
+            )
             if any(counts)
         }
-        out += [
-            Difference(cell, stored_sums.get(cell, ZERO), expected_sums.get(cell, ZERO))
-            for cell in sorted(stored_sums.keys() | expected_sums.keys())
-            if stored_sums.get(cell, ZERO) != expected_sums.get(cell, ZERO)
-        ]
+        out += _differences(stored_sums, expected_sums)
     return out
+
+
+def _differences(stored: dict, expected: dict) -> list[Difference]:
+    """The keys whose stored counts differ from the expected ones (a missing key counts as zeros), in order."""
+    return [
+        Difference(key, stored.get(key, ZERO), expected.get(key, ZERO))
+        for key in sorted(stored.keys() | expected.keys())
+        if stored.get(key, ZERO) != expected.get(key, ZERO)
+    ]

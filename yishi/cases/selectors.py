@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import reduce
 from operator import or_
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet
@@ -48,13 +49,23 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
     case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own index.
     """
     branches = _branches(user, via)
-    return None if branches is None else [q for _kind, q, _area in branches]
+    return None if branches is None else [b.q for b in branches]
 
 
-def _branches(user, via: str = "") -> list[tuple[str, Q, Area | None]] | None:
-    """``case_visible_branches`` as (kind, condition, area): ``"area"`` for an area subtree (a condition on
-    ``area_path`` alone, which cases and their steps both hold; the area given), ``"unit:<id>"`` for the
-    cases a unit handles, ``"parts:<id>"`` for the cases whistled to it, ``""`` for the others."""
+class _Branch(NamedTuple):
+    """One visibility branch: its condition on cases, and what it is, for readers that rewrite it on another
+    table (``deadline_branches``): ``kind`` is ``"area"`` (a subtree of ``area``: a condition on
+    ``area_path`` alone, which cases and their steps both hold), ``"unit"`` (the cases ``unit_id`` handles),
+    ``"parts"`` (the cases whistled to ``unit_id``) or ``""`` (the others)."""
+
+    kind: str
+    q: Q
+    area: Area | None = None
+    unit_id: int | None = None
+
+
+def _branches(user, via: str = "") -> list[_Branch] | None:
+    """``case_visible_branches`` with what each branch is (``_Branch``)."""
     if permissions.is_superadmin(user):
         return None
     if not getattr(user, "is_authenticated", False):
@@ -63,27 +74,27 @@ def _branches(user, via: str = "") -> list[tuple[str, Q, Area | None]] | None:
     def on_case(**lookups) -> Q:
         return Q(**{f"{via}{name}": value for name, value in lookups.items()})
 
-    branches: list[tuple[str, Q, Area | None]] = []
+    branches: list[_Branch] = []
     for g in permissions.active_grants(user):
         if g.role in AREA_READERS:
-            branches.append(("area", _walkable(g.area), g.area))
+            branches.append(_Branch("area", _walkable(g.area), area=g.area))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
             whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
-            branches.append((f"unit:{g.unit_id}", on_case(handler_unit_id=g.unit_id), None))
-            branches.append((f"parts:{g.unit_id}", on_case(pk__in=whistled), None))
+            branches.append(_Branch("unit", on_case(handler_unit_id=g.unit_id), unit_id=g.unit_id))
+            branches.append(_Branch("parts", on_case(pk__in=whistled), unit_id=g.unit_id))
             branches.append(
-                ("", on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"), None)
+                _Branch("", on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
             )
             branches.append(
-                ("", on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()), None)
+                _Branch("", on_case(status=Status.IN_POOL, level_area__in=g.unit.area.ancestor_ids()))
             )
-    branches.append(("", on_case(recorded_by_id=user.pk), None))
+    branches.append(_Branch("", on_case(recorded_by_id=user.pk)))
     if user.person_id:
         merged_from_own = Case.objects.filter(reporter_id=user.person_id, merged_into__isnull=False).values(
             "merged_into_id"
         )
-        branches.append(("", on_case(reporter_id=user.person_id), None))
-        branches.append(("", on_case(pk__in=merged_from_own), None))
+        branches.append(_Branch("", on_case(reporter_id=user.person_id)))
+        branches.append(_Branch("", on_case(pk__in=merged_from_own)))
     return branches
 
 
@@ -358,18 +369,16 @@ def deadline_branches(user) -> list[Q] | None:
     if branches is None:
         return None
     out = []
-    for kind, q, area in branches:
-        if kind == "area":
-            q = subtree_q(area.path, "area_path")  # indexed on pending (area, due), whatever its size
-        elif kind.startswith("unit:"):
-            q = Q(unit_id=int(kind.partition(":")[2]))
-        elif kind.startswith("parts:"):
-            pending = CasePart.objects.filter(unit_id=int(kind.partition(":")[2])).exclude(
-                status=CasePart.PartStatus.DONE
-            )
+    for b in branches:
+        if b.kind == "area":
+            q = subtree_q(b.area.path, "area_path")  # indexed on pending (area, due), whatever its size
+        elif b.kind == "unit":
+            q = Q(unit_id=b.unit_id)
+        elif b.kind == "parts":
+            pending = CasePart.objects.filter(unit_id=b.unit_id).exclude(status=CasePart.PartStatus.DONE)
             q = Q(case_id__in=pending.values("case_id"))
         else:
-            q = Q(case_id__in=Case.objects.filter(q, is_open=True).order_by().values("pk"))
+            q = Q(case_id__in=Case.objects.filter(b.q, is_open=True).order_by().values("pk"))
         out.append(q)
     return out
 

@@ -2,8 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -47,8 +46,16 @@ class QuickSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = set(self.format_value(value))
-        final = self.build_attrs(self.attrs, attrs)
-        final["name"] = name
+        # The attributes as Django's attrs.html writes them: in order, True as a bare name, False left out.
+        written = format_html_join(
+            "",
+            "{}",
+            (
+                (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+                for key, value in self.build_attrs(self.attrs, attrs).items()
+                if value is not False
+            ),
+        )
 
         def options(choices) -> str:
             parts = []
@@ -63,4 +70,4 @@ class QuickSelect(forms.Select):
                 parts.append(format_html('<option value="{}"{}>{}</option>', option_value, mark, label))
             return mark_safe("".join(parts))
 
-        return format_html("<select{}>{}</select>", flatatt(final), options(self.choices))
+        return format_html('<select name="{}"{}>{}</select>', name, written, options(self.choices))
