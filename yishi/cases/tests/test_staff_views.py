@@ -678,3 +678,39 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     # Its part done, the traffic unit has no deadline left on the case; the city unit still has.
     assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
     assert {s.case_id for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
+
+
+def test_the_migration_copies_the_handling_unit_onto_pending_steps_only(w):
+    import importlib
+
+    from django.apps import apps
+
+    case = to_street(w, new_case(w, title="派给城管"))
+    services.case_assign(actor=w.street, case=case, unit=w.city)
+    done = CaseStep.objects.filter(case=case, step=Step.ACCEPT).get()
+    assert done.done_at is not None
+    CaseStep.objects.filter(case=case).update(unit=None)  # as before 0011: only the resolve step had one
+    importlib.import_module("yishi.cases.migrations.0011_pending_step_unit").copy_handler_units(apps, None)
+    pending = CaseStep.objects.filter(case=case, done_at__isnull=True)
+    assert pending.exists() and set(pending.values_list("unit_id", flat=True)) == {w.city.pk}
+    done.refresh_from_db()
+    assert done.unit_id is None
+
+
+def test_the_area_filter_offers_each_grant_area_and_two_levels_below_it(client, w):
+    from yishi.accounts.models import RoleGrant
+    from yishi.areas.models import Level
+    from yishi.core.tests.factories import AreaFactory
+
+    other_district = AreaFactory(name="红寺堡区", level=Level.DISTRICT)
+    other_street = AreaFactory(parent=other_district, name="大河乡", level=Level.STREET)
+    other_community = AreaFactory(parent=other_street, name="龙源村", level=Level.COMMUNITY)
+    other_grid = AreaFactory(parent=other_community, name="龙源一组", level=Level.GRID)
+    user = user_with_role("admin", w.tree.district, username="two-grants")
+    RoleGrant.objects.create(person=user.person, role="grid_worker", area=other_grid)
+    client.force_login(user)
+    response = client.get(reverse("cases:list"))
+    offered = {str(v) for v, _label in response.context["form"].fields["area"].widget.choices if v}
+    t = w.tree
+    # The district, its streets and communities; and the grid of the second grant, however deep it lies.
+    assert offered == {str(a.pk) for a in (t.district, t.street, t.community, t.sibling, other_grid)}
