@@ -53,12 +53,16 @@ DURATION ?= 5
 # SQLite (the embedded default) is measured on at most a million cases: loading five million through its
 # single writer alone takes over an hour on 2 cores (docs/performance.md).
 SQLITE_CASES ?= $(shell [ $(CASES) -gt 1000000 ] && echo 1000000 || echo $(CASES))
+# Cache, sessions and jobs in Redis as in a deployment with YISHI_REDIS_URL, when a Redis answers on the
+# usual port; its database 9 is the bench's own and is flushed (REDIS= measures without Redis).
+REDIS ?= $(shell $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 6379), 1)" 2>/dev/null && echo redis://127.0.0.1:6379/9)
 bench: install-dev
 	@command -v wrk >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; \
 		else echo "make bench needs wrk: sudo apt-get install wrk"; exit 1; fi; }
-	$(BIN)/yishi bench --cases $(CASES) --duration $(DURATION) --sqlite --sqlite-cases $(SQLITE_CASES) --json var/bench/latest.json
+	$(BIN)/yishi bench --cases $(CASES) --duration $(DURATION) --sqlite --sqlite-cases $(SQLITE_CASES) --json var/bench/latest.json \
+		$(if $(REDIS),--redis $(REDIS))
 
 clean:
 	rm -rf $(VENV) var/static

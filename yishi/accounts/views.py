@@ -102,7 +102,7 @@ def signup_verify(request):
             add_service_errors(form, exc)
         else:
             request.session.pop(PENDING_SIGNUP, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="yishi.accounts.backends.AccountBackend")
             messages.success(request, _("注册成功，欢迎使用议事厅。"))
             return redirect("core:home")
     status = 400 if request.method == "POST" else 200

@@ -116,7 +116,8 @@ def table(run: dict, *, postgres: dict | None = None) -> str:
     pg_index = {(m["scenario"], m["clients"]): m for m in (postgres or {}).get("measurements", [])}
     header = [name for name, _w, _a in COLUMNS] + (["vs PG"] if postgres else []) + ["goal"]
     lines = [
-        f"{run['database_label']} · {run['cases']:,} cases · load {_num(run.get('load_seconds'), '{:.0f}')} s",
+        f"{run['database_label']} · {run['cases']:,} cases · load {_num(run.get('load_seconds'), '{:.0f}')} s"
+        + (" · cache, sessions, jobs: Redis" if run.get("redis") else ""),
         _row(header, COLUMNS),
     ]
     lines.append("-" * len(lines[1]))

@@ -61,6 +61,9 @@ class Options:
     export: bool = True
     manifest: str = ""
     workers: int = 2
+    # A Redis database of the bench's own (flushed before each run): the server then keeps its cache,
+    # sessions and job queue there, as a deployment with YISHI_REDIS_URL does. Empty: local memory.
+    redis: str = ""
 
 
 def var_dir() -> Path:
@@ -110,11 +113,14 @@ def ensure_postgres_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def server_env(url: str) -> dict:
-    """The environment of a deployment, pointed at the bench database, floors on, DEBUG off."""
+def server_env(url: str, redis: str = "") -> dict:
+    """The environment of a deployment, pointed at the bench database (and the bench's Redis database, if
+    any), floors on, DEBUG off."""
     env = dict(os.environ)
-    for name in ("YISHI_HTTPS", "YISHI_DEBUG", "YISHI_SITE_URL"):
+    for name in ("YISHI_HTTPS", "YISHI_DEBUG", "YISHI_SITE_URL", "YISHI_REDIS_URL"):
         env.pop(name, None)
+    if redis:
+        env["YISHI_REDIS_URL"] = redis
     env.update(
         DJANGO_SETTINGS_MODULE="yishi.settings.production",
         YISHI_DATABASE_URL=url,
@@ -160,7 +166,7 @@ def run(options: Options, stdout) -> dict:
         ]
         stdout.write(f"\n== {url}\n")
         stdout.flush()
-        done = subprocess.run(argv, env=server_env(url))
+        done = subprocess.run(argv, env=server_env(url, options.redis))
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"the run on {url} failed (exit {done.returncode})")
         runs.append(json.loads(out.read_text()))
@@ -207,7 +213,21 @@ def phase_argv(options: Options) -> list[str]:
         argv.append("--no-export")
     if options.manifest:
         argv += ["--manifest", options.manifest]
+    if options.redis:
+        argv += ["--redis", options.redis]
     return argv
+
+
+def flush_redis(url: str) -> None:
+    """Empty the bench's own Redis database: no session, cached page part or queued job of an earlier run
+    (or of the other database's run) may serve this one."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 def machine_info() -> dict:
@@ -247,6 +267,8 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
         stdout.write(text + "\n")
         stdout.flush()
 
+    if options.redis:
+        flush_redis(options.redis)
     say("migrate, collectstatic …")
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
@@ -264,6 +286,7 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
         "seed": manifest.get("seed"),
         "load_seconds": load_seconds,
         "load_detail": manifest.get("load_seconds"),
+        "redis": bool(options.redis),
         "floors": {},
         "measurements": [],
     }
@@ -407,8 +430,10 @@ def server(url: str, *, workers: int, timeout: int):
         "--graceful-timeout", "5",
         "--log-level", "warning",
     ]  # fmt: skip
+    # The child of a run with --redis has the bench's Redis database in its own environment.
+    env = server_env(url, os.environ.get("YISHI_REDIS_URL", ""))
     process = subprocess.Popen(
-        argv, env=server_env(url), cwd=settings.BASE_DIR, stdout=log, stderr=log, start_new_session=True
+        argv, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=log, start_new_session=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -536,7 +561,7 @@ def main_query(s, manifest: dict) -> dict | None:
         )
     elif s.account:
         user = User.objects.get(username=manifest["accounts"][s.account]["username"])
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="yishi.accounts.backends.AccountBackend")
     with CaptureQueriesContext(connection) as captured:
         response = client.get(s.paths[0])
     selects = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
@@ -67,7 +67,8 @@ class QuickSelect(forms.Select):
                     continue
                 option_value = "" if option_value is None else str(option_value)
                 mark = " selected" if option_value in selected else ""
-                parts.append(format_html('<option value="{}"{}>{}</option>', option_value, mark, label))
+                # escape() rather than format_html per option: the same text, a third of the calls.
+                parts.append(f'<option value="{escape(option_value)}"{mark}>{escape(label)}</option>')
             return mark_safe("".join(parts))
 
         return format_html('<select name="{}"{}>{}</select>', name, written, options(self.choices))

@@ -304,3 +304,20 @@ def test_one_client_cannot_send_unlimited_sms_codes(client, tree, django_capture
     assert response.status_code == 400
     assert "过于频繁" in response.content.decode()
     assert len(LocmemSmsSender.outbox) == sent
+
+
+def test_a_signed_in_request_reads_the_user_with_their_person_in_one_query(
+    client, staff, django_assert_num_queries
+):
+    """AccountBackend: the header names the person on every page; no second query for it."""
+    from yishi.accounts.backends import AccountBackend
+
+    client.post(reverse("accounts:login"), {"username": "yuxi-staff", "password": "yishi-demo"})
+    assert client.session["_auth_user_backend"] == "yishi.accounts.backends.AccountBackend"
+    with django_assert_num_queries(1):
+        user = AccountBackend().get_user(staff.pk)
+        assert str(user) == staff.person.name
+    staff.is_active = False
+    staff.save(update_fields=["is_active"])
+    assert AccountBackend().get_user(staff.pk) is None
+    assert AccountBackend().get_user(10**9) is None

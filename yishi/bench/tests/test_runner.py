@@ -146,7 +146,7 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
             from yishi.accounts.models import User
 
             user = User.objects.get(username=manifest["accounts"][s.account]["username"])
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            client.force_login(user, backend="yishi.accounts.backends.AccountBackend")
         for path in s.paths[:3]:
             response = client.get(path)
             assert response.status_code == 200, (s.name, path, response.status_code)

@@ -1,4 +1,5 @@
-"""Template tags of smart routing for the case pages: the suggestion panel and the manual-dispatch flag."""
+"""Template tags of smart routing for the case pages: the suggestion panel. (The case list marks cases awaiting
+manual dispatch itself: ``cases.views.staff._list_rows``.)"""
 
 from django import template
 
@@ -6,7 +7,7 @@ from yishi.cases import rules
 from yishi.cases.models import Category
 from yishi.cases.workflow import Status
 
-from ..selectors import manual_case_ids, suggestion_for
+from ..selectors import suggestion_for
 
 register = template.Library()
 
@@ -51,20 +52,3 @@ def routing_panel(context, case):
         "may_change": may_change,
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.simple_tag
-def manual_dispatch_ids(rows):
-    """The ids of the listed cases awaiting manual dispatch; ``rows`` are cases or objects with ``.case``
-    (or dicts with ``"case"``)."""
-    cases = []
-    for row in rows or []:
-        case = row.get("case") if isinstance(row, dict) else getattr(row, "case", row)
-        if case is not None:
-            cases.append(case)
-    return manual_case_ids(cases)
-
-
-@register.inclusion_tag("routing/manual_flag.html")
-def manual_flag(case, manual_ids):
-    return {"flagged": case.pk in (manual_ids or ())}

@@ -45,6 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--only", default="", help="comma-separated scenario names (for development)")
         parser.add_argument("--no-export", dest="export", action="store_false")
         parser.add_argument("--manifest", default="", help="use this manifest and the database as it is")
+        parser.add_argument(
+            "--redis",
+            default="",
+            help="a Redis database of the bench's own, flushed before each run (cache, sessions, job queue)",
+        )
         parser.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
         # Internal: one database's run, in the child process the parent starts with that database's settings.
         parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
@@ -52,7 +57,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, phase, phase_out, only, **opts):
         keys = {"cases", "seed", "database", "sqlite", "sqlite_cases", "reuse", "duration", "clients", "json_path", "export",
-                "manifest", "workers"}  # fmt: skip
+                "manifest", "workers", "redis"}  # fmt: skip
         options = runner.Options(
             only=[o.strip() for o in only.split(",") if o.strip()],
             **{k: v for k, v in opts.items() if k in keys},
