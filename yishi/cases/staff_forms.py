@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import permissions
-from yishi.core.forms import QuickSelect
+from yishi.core.forms import QuickSelect, quick_choices, quick_choices_from
 
 from .models import Category, Channel, ReplyChannel, Step, Urgency
 from .workflow import Status
@@ -124,7 +124,8 @@ class RecordForm(forms.Form):
                 condition |= subtree_q(g.area.path, "path")
         qs = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
         levels = [lvl for lvl, order in LEVEL_ORDER.items() if order >= LEVEL_ORDER[Level.COMMUNITY]]
-        self.fields["area"].queryset = qs.filter(level__in=levels, is_active=True).order_by("path")
+        quick_choices(self.fields["area"], qs.filter(level__in=levels, is_active=True).order_by("path"))
+        quick_choices(self.fields["category"])
 
     def clean(self):
         """No category chosen: the top routing suggestion for the title and text pre-fills it."""
@@ -169,6 +170,10 @@ class AcceptForm(forms.Form):
     )
     note = _text(_("说明"), required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        quick_choices(self.fields["category"])
+
 
 class ReasonForm(forms.Form):
     reason = _text(_("理由"))
@@ -194,6 +199,9 @@ class JointForm(forms.Form):
         # At most 300 people of the level's subtree to choose from (a select, not a search).
         nearby = Person.objects.filter(subtree_q(case.level_area.path, "home_area__path"))
         people = Person.objects.filter(pk__in=nearby.order_by("name").values("pk")[:300]).order_by("name")
+        # Five parties offer the same units and people: read once (two queries, not ten of whole rows).
+        unit_pairs = list(units.values_list("pk", "name"))
+        people_pairs = list(people.values_list("pk", "name"))
         for key, label in JOINT_PARTIES:
             self.fields[f"{key}_unit"] = forms.ModelChoiceField(
                 label=_("%(party)s（单位）") % {"party": label}, required=False, queryset=units
@@ -201,6 +209,8 @@ class JointForm(forms.Form):
             self.fields[f"{key}_person"] = forms.ModelChoiceField(
                 label=_("%(party)s（人员）") % {"party": label}, required=False, queryset=people
             )
+            quick_choices_from(self.fields[f"{key}_unit"], unit_pairs)
+            quick_choices_from(self.fields[f"{key}_person"], people_pairs)
 
     def participants(self) -> list:
         data = self.cleaned_data
@@ -217,7 +227,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = serving_units(case.level_area)
+        quick_choices(self.fields["unit"], serving_units(case.level_area))
 
 
 class WhistleForm(forms.Form):

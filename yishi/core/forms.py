@@ -72,3 +72,24 @@ class QuickSelect(forms.Select):
             return mark_safe("".join(parts))
 
         return format_html('<select name="{}"{}>{}</select>', name, written, options(self.choices))
+
+
+def quick_choices(field: forms.ModelChoiceField, queryset=None, *, label: str = "name") -> None:
+    """Offer ``field``'s options through ``QuickSelect`` as (pk, ``label``) pairs read in one query of two
+    columns, instead of a model instance per option rendered through Django's option template.
+
+    ``queryset`` (default: the field's) becomes the field's queryset too, so what is offered is exactly what
+    validates; ``label`` must be the field the model's ``__str__`` shows. A page offering the same options in
+    several selects passes the same evaluated ``queryset``'s pairs once (``quick_choices_from``).
+    """
+    if queryset is not None:
+        field.queryset = queryset
+    quick_choices_from(field, list(field.queryset.values_list("pk", label)))
+
+
+def quick_choices_from(field: forms.ModelChoiceField, pairs: list[tuple]) -> None:
+    """``quick_choices`` with (pk, label) pairs already read (the same options in several selects)."""
+    field.widget = QuickSelect(attrs=field.widget.attrs)
+    field.widget.is_required = field.required
+    empty = [] if field.empty_label is None else [("", field.empty_label)]
+    field.widget.choices = [*empty, *pairs]

@@ -137,8 +137,8 @@ def test_query_count_is_pinned(client, tree, admin_user, django_assert_num_queri
     for n in range(60):
         area_create(actor=admin_user, parent=tree.community, name=f"网格{n}", level=Level.GRID)
     client.force_login(admin_user)
-    # session, user, the user's grants, the page of events; then base.html: unread count, the user's person.
-    # The same however many events there are: the page holds no per-row query.
-    with django_assert_num_queries(6):
+    # session, user with their person (AccountBackend), the user's grants, the page of events; then
+    # base.html: unread count. The same however many events there are: the page holds no per-row query.
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(response.context["events"]) == selectors.PAGE_SIZE

@@ -40,3 +40,39 @@ def test_quick_select_writes_the_markup_of_django_s_select(data):
 @pytest.mark.parametrize(("value", "label"), [("red", "红色"), ("gone", "gone"), (None, None)])
 def test_choice_label_is_the_enum_label_or_the_value_itself(value, label):
     assert choice_label(Colour, value) == label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("required", [True, False])
+def test_quick_choices_offer_and_accept_what_the_model_select_does(required, django_assert_num_queries):
+    """A model select given its options by quick_choices writes Django's markup from one two-column query,
+    and validates against the same queryset (an option outside it is refused, field-level)."""
+    from yishi.cases.models import Category
+    from yishi.core.forms import quick_choices
+
+    for n, name in enumerate(["噪音扰民", "楼道<照明>", "停车"]):
+        Category.objects.create(key=f"k{n}", name=name, order=n, is_active=n != 2)
+
+    def make(data=None, quick=True):
+        class PickForm(forms.Form):
+            category = forms.ModelChoiceField(
+                queryset=Category.objects.filter(is_active=True).order_by("order"), required=required
+            )
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if quick:
+                    quick_choices(self.fields["category"])
+
+        return PickForm(data)
+
+    chosen = Category.objects.get(key="k1")
+    with django_assert_num_queries(1):  # the options (unbound: no validation query)
+        str(make()["category"])
+    html = str(make({"category": chosen.pk})["category"])
+    plain = re.sub(r">\s+<", "><", str(make({"category": chosen.pk}, quick=False)["category"]).strip())
+    assert html == plain
+    assert "楼道&lt;照明&gt;" in html and "停车" not in html
+    assert make({"category": chosen.pk}).is_valid()
+    hidden = make({"category": Category.objects.get(key="k2").pk})
+    assert not hidden.is_valid() and "category" in hidden.errors
