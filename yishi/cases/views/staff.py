@@ -203,6 +203,8 @@ def deadlines(request):
         {
             "overdue": overdue,
             "due_soon": due_soon,
+            "overdue_rows": _deadline_rows(overdue, unit_name),
+            "due_soon_rows": _deadline_rows(due_soon, unit_name),
             "by_area": _group(flagged, lambda s: s.case.area.name),
             "by_unit": _group(flagged, unit_name),
             "is_supervisor": supervisor,
@@ -211,6 +213,26 @@ def deadlines(request):
             "due_soon_flag": render_to_string("cases/staff_flag.html", {"flag": "due_soon"}),
         },
     )
+
+
+def _deadline_rows(steps: list[CaseStep], unit_name: Callable) -> list[dict]:
+    """A deadline list's rows as the texts it shows, built here rather than by up to 400 rows of attribute
+    chains and URL reversals in the template (as ``_list_rows``)."""
+    link = reverse("cases:detail", args=["NUMBER"])
+    return [
+        {
+            "number": s.case.number,
+            "url": link.replace("NUMBER", s.case.number),
+            "title": s.case.title,
+            "step": s.step,
+            "step_label": s.get_step_display(),
+            "due": f"{timezone.localtime(s.due_at):%Y-%m-%d %H:%M}",
+            "area": s.case.area.name,
+            "unit": unit_name(s) if (s.unit_id or s.case.handler_unit_id) else "",
+            "supervised": s.supervised_at is not None,
+        }
+        for s in steps
+    ]
 
 
 def _dept_units(user) -> list[int]:
