@@ -17,7 +17,7 @@ from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import permissions
 
 from .models import Case, CasePart, CaseStep, Step
-from .search import filter_cases
+from .search import filter_cases, window_q, window_size
 from .workflow import Status
 
 AREA_READERS = frozenset(
@@ -106,16 +106,19 @@ def case_visible_q(user, via: str = "") -> Q | None:
     return reduce(or_, branches, Q(pk__in=[]))
 
 
-def after_q(position: tuple[dt.datetime, int], *, reverse: bool = False) -> Q:
-    """The rows after ``position`` = (submitted_at, id) in newest-first order (oldest-first with ``reverse``).
+def after_q(position: tuple[dt.datetime, int], *, reverse: bool = False, inclusive: bool = False) -> Q:
+    """The rows after ``position`` = (submitted_at, id) in newest-first order (oldest-first with ``reverse``),
+    and the row at ``position`` too with ``inclusive``.
 
     Written as ``submitted_at <= at AND (submitted_at < at OR id < pk)``: the first term is a plain range
     that both databases seek in the time indexes; the OR alone would make SQLite scan.
     """
     at, pk = position
     if reverse:
-        return Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(id__gt=pk))
-    return Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(id__lt=pk))
+        tie = Q(id__gte=pk) if inclusive else Q(id__gt=pk)
+        return Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | tie)
+    tie = Q(id__lte=pk) if inclusive else Q(id__lt=pk)
+    return Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | tie)
 
 
 def keyset_page(
@@ -144,6 +147,16 @@ def keyset_page(
     return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), reverse=not reverse)
 
 
+def keyset_keys(qs: QuerySet, *, user, before: tuple[dt.datetime, int] | None = None, limit: int) -> list:
+    """The (submitted_at, id) keys of ``keyset_page``'s rows, newest first, without fetching the rows."""
+    if before is not None:
+        qs = qs.filter(after_q(before))
+    qs = qs.order_by("-submitted_at", "-id")
+    return first_rows(
+        qs, case_visible_branches(user), limit=limit, key=("submitted_at", "id"), reverse=True, keys=True
+    )
+
+
 class _Unindexed(Func):
     """``+column``: the same value, but SQLite's planner may not use the column's index for it."""
 
@@ -166,7 +179,13 @@ def _walkable(area: Area) -> Q:
 
 
 def first_rows(
-    qs: QuerySet, branches: list[Q] | None, *, limit: int, key: tuple[str, str], reverse: bool = False
+    qs: QuerySet,
+    branches: list[Q] | None,
+    *,
+    limit: int,
+    key: tuple[str, str],
+    reverse: bool = False,
+    keys: bool = False,
 ) -> list:
     """The first ``limit`` rows of the ordered ``qs`` that satisfy the OR of ``branches`` (None: every row of
     ``qs``; []: none), in the order of the ``key`` fields (descending with ``reverse``); the last key field is
@@ -175,13 +194,16 @@ def first_rows(
     Each branch's first page is read on its own — one index scan with LIMIT, only the key columns — the pages
     are merged (a row found by two branches kept once) and the winning rows are then fetched in one query.
     Why keys first: building full model instances (with their ``select_related``) for every branch's page
-    cost more than the queries themselves; only ``limit`` rows are ever built.
+    cost more than the queries themselves; only ``limit`` rows are ever built. With ``keys``, the sorted key
+    tuples themselves are returned and no row is fetched.
     """
     if branches is None:
-        return list(qs[:limit])
+        return list(qs.values_list(*key)[:limit]) if keys else list(qs[:limit])
     found: set = set()
     for branch in branches:
         found.update(qs.filter(branch).values_list(*key)[:limit])
+    if keys:
+        return sorted(found, reverse=reverse)[:limit]
     ids = [row[-1] for row in sorted(found, reverse=reverse)[:limit]]
     if not ids:
         return []
@@ -286,6 +308,14 @@ def case_list(
     if category is not None:
         qs = qs.filter(category=category)
     if q:
+        size = window_size(qs.db, q, limit=limit)
+        newest = keyset_keys(qs, user=user, before=before, limit=size) if size else []
+        if len(newest) == size:
+            # A common word on SQLite: first only among the newest cases of this list (search.window_size).
+            # A full page found there is the page; a short one may miss older matches: the whole set decides.
+            rows = keyset_page(qs.filter(window_q(q, newest)), user=user, before=before, limit=limit)
+            if len(rows) == limit:
+                return rows
         qs = filter_cases(qs, q)
     return keyset_page(qs, user=user, before=before, limit=limit)
 

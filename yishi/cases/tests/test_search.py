@@ -147,6 +147,67 @@ def test_search_keeps_scope_area_filter_and_keyset_order(w):
 
 
 @pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the newest-first window is SQLite's")
+@pytest.mark.parametrize("size", [1, 2, 5, 9, 24, 60])
+def test_sqlite_window_of_newest_cases_gives_the_same_pages_as_the_whole_set(w, monkeypatch, size):
+    """search.window_size / window_q: whatever the window's size, every page of every list (two scopes,
+    ties in time, a filter, next pages by keyset) is the page the set of all matches gives."""
+    from yishi.cases import selectors
+
+    now = timezone.now()
+    areas = [w.tree.building, w.tree.grid, w.tree.sibling_grid]
+    for n in range(45):
+        # Three cases share each moment (ties broken by id); every third holds 噪音, every fifth 停车.
+        words = ("噪音" if n % 3 == 0 else "施工") + (" 停车" if n % 5 == 0 else "")
+        make_case(
+            areas[n % 3],
+            category=w.category,
+            title=f"第{n}件",
+            text=f"反映{words}问题",
+            submitted_at=now - dt.timedelta(minutes=10 * (n // 3)),
+        )
+
+    def pages(user, q, limit, **filters):
+        out, before = [], None
+        while True:
+            rows = case_list(user=user, q=q, before=before, limit=limit, **filters)
+            out.append([c.pk for c in rows])
+            if len(rows) < limit:
+                return out
+            before = (rows[-1].submitted_at, rows[-1].pk)
+
+    cases = [
+        (w.street_staff, "噪音", 4, {}),
+        (w.street_staff, "噪音", 7, {"area": w.tree.sibling}),
+        (w.staff, "噪音", 3, {}),
+        (w.street_staff, "噪音 停车", 2, {}),
+        (w.staff, "施工", 5, {}),
+    ]
+    monkeypatch.setattr(selectors, "window_size", lambda *a, **k: None)
+    expected = [pages(user, q, limit, **f) for user, q, limit, f in cases]
+    monkeypatch.setattr(selectors, "window_size", lambda *a, **k: size)
+    assert [pages(user, q, limit, **f) for user, q, limit, f in cases] == expected
+    assert sum(len(p) for p in expected[0]) == 15 + 2  # 噪音: 15 of the 45, and two of w's three
+
+
+@pytest.mark.django_db
+def test_sqlite_window_size_follows_how_common_the_query_is(w, monkeypatch):
+    for n in range(20):
+        make_case(w.tree.grid, category=w.category, title=f"噪音{n}", text="夜里噪音")
+    monkeypatch.setattr(search, "SQLITE_WINDOW_MIN_MATCHES", 5)
+    size = search.window_size("default", "噪音", limit=2)
+    if connection.vendor != "sqlite":
+        assert size is None  # PostgreSQL walks its time index itself
+        return
+    top = Case.objects.order_by("-id").values_list("id", flat=True).first()
+    # 噪音 is in 22 cases: a page of 2 within 2 × top / 22 of the newest cases, times the margin.
+    assert size == -(-2 * top * search.SQLITE_WINDOW_MARGIN // 22) and size * 2 <= top
+    assert search.window_size("default", "停车", limit=2) is None  # one match: the whole set is cheap
+    assert search.window_size("default", "，。", limit=2) is None
+    assert search.window_size("default", "噪音", limit=20) is None  # the window would be most of the table
+
+
+@pytest.mark.django_db
 def test_punctuation_only_query_matches_nothing_and_blank_matches_all(w):
     qs = Case.objects.all()
     assert list(filter_cases(qs, "，。！")) == []
