@@ -475,8 +475,13 @@ def steps_due(
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
-    """The cases ``user`` may see, filtered, unordered and unsliced: for callers that page themselves (API)."""
-    qs = case_visible(user).select_related("category", "area", "handler_unit", "reporter")
+    """The cases ``user`` may see, filtered, unordered and unsliced: for callers that page themselves (API
+    lists: rows without the text and its search words, which a list row does not show)."""
+    qs = (
+        case_visible(user)
+        .select_related("category", "area", "handler_unit", "reporter")
+        .defer("text", "search_tokens")
+    )
     if status:
         qs = qs.filter(status=status)
     if open_only:
