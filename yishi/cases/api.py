@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -638,6 +638,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if data["category"] is None:
                 raise serializers.ValidationError({"category": [_("无法根据内容判断类别，请选择类别。")]})
         case = services.case_submit(actor=user, **data)
+        # A case just submitted has no parts or replies yet: empty prefetches answer them without a query.
+        prefetch_related_objects(
+            [case],
+            Prefetch("parts", queryset=CasePart.objects.none()),
+            Prefetch("replies", queryset=CaseReply.objects.none()),
+            "steps",
+        )
         return Response(
             CaseCreatedSerializer(case, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
