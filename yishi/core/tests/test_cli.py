@@ -75,3 +75,48 @@ def test_serve_runs_gunicorn_with_static_files_and_health(deployment_env, tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), 1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_with_yishi_redis_url_cache_sessions_and_jobs_live_in_redis(deployment_env, tmp_path):
+    """A deployment with YISHI_REDIS_URL: the client library is installed, the cache and the job queue use
+    Redis, and a session written in one process is read back from Redis in another."""
+    env = {**deployment_env, "YISHI_REDIS_URL": "redis://127.0.0.1:6379/8"}
+    assert _run(env, "migrate", "--noinput").returncode == 0
+    script = (
+        "import django, sys; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.contrib.sessions.backends.cached_db import SessionStore\n"
+        "from django.core.cache import cache\n"
+        "from django_q.brokers import get_broker\n"
+        "assert settings.SESSION_ENGINE.endswith('cached_db'), settings.SESSION_ENGINE\n"
+        "assert settings.CACHES['default']['BACKEND'].endswith('RedisCache')\n"
+        "cache.set('yishi-test', 1, 60); assert cache.get('yishi-test') == 1 and get_broker().ping()\n"
+        "if sys.argv[1] == 'write':\n"
+        "    s = SessionStore(); s['who'] = 'yishi'; s.save(); print(s.session_key)\n"
+        "else:\n"
+        "    from django.db import connection\n"
+        "    with connection.execute_wrapper(lambda *a: (_ for _ in ()).throw(AssertionError('db'))):\n"
+        "        print(SessionStore(sys.argv[1])['who'])\n"
+    )
+    written = subprocess.run(
+        [sys.executable, "-c", script, "write"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert written.returncode == 0, written.stderr
+    read = subprocess.run(
+        [sys.executable, "-c", script, written.stdout.strip()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip() == "yishi"  # from Redis: any database query would have failed
