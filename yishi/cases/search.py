@@ -153,15 +153,14 @@ def filter_cases(qs: models.QuerySet, q: str | None) -> models.QuerySet:
     return qs
 
 
-# SQLite, a page of a query matching at least this many cases: look first among the newest cases only.
-SQLITE_WINDOW_MIN_MATCHES = 2000
 # How many times the expected number of cases to read for a page the window holds.
 SQLITE_WINDOW_MARGIN = 4
 
 
 def window_size(alias: str, q: str | None, *, limit: int) -> int | None:
     """SQLite only, for one page of ``q`` newest first: how many of the newest cases (of the list's own
-    scope and filters) to search first — or None where the whole set of matches is cheap enough.
+    scope and filters) to search first — or None where the whole set of matches is cheaper: where the window
+    would read more keys than there are matches (a word in fewer than about ``sqrt(4 × limit × N)`` cases).
 
     Why: FTS5 cannot hand out its matches in time order, so ``filter_cases`` makes SQLite build the set of
     every match and look each one up to sort it (about 4 µs a match: 54 ms for a word in one case of
@@ -182,12 +181,12 @@ def window_size(alias: str, q: str | None, *, limit: int) -> int | None:
             "SELECT count(*) FROM cases_case_fts WHERE cases_case_fts MATCH %s", [fts5_query(tokens)]
         )
         matches = cursor.fetchone()[0]
-        if matches < SQLITE_WINDOW_MIN_MATCHES:
+        if not matches:
             return None
         cursor.execute("SELECT max(id) FROM cases_case")
         total = cursor.fetchone()[0] or 0
     size = -(-limit * total * SQLITE_WINDOW_MARGIN // matches)
-    return size if size * 2 <= total else None
+    return size if size <= matches else None
 
 
 def window_q(q: str, newest: list[tuple]) -> models.Q:

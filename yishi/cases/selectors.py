@@ -128,9 +128,11 @@ def keyset_page(
     before: tuple[dt.datetime, int] | None = None,
     limit: int = 20,
     reverse: bool = False,
-) -> list[Case]:
+    keys: bool = False,
+) -> list:
     """Up to ``limit`` cases of ``qs`` that ``user`` may see, in (submitted_at, id) order, newest first (oldest
-    first with ``reverse``), after the position ``before``.
+    first with ``reverse``), after the position ``before`` — or with ``keys`` their (submitted_at, id) keys
+    only, no row fetched.
 
     The user's scope is applied here, always: ``qs`` holds the filters, and may or may not already be limited
     to the scope (``case_visible``); either way only visible cases come back.
@@ -144,17 +146,7 @@ def keyset_page(
         qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
     branches = case_visible_branches(user)
-    return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), reverse=not reverse)
-
-
-def keyset_keys(qs: QuerySet, *, user, before: tuple[dt.datetime, int] | None = None, limit: int) -> list:
-    """The (submitted_at, id) keys of ``keyset_page``'s rows, newest first, without fetching the rows."""
-    if before is not None:
-        qs = qs.filter(after_q(before))
-    qs = qs.order_by("-submitted_at", "-id")
-    return first_rows(
-        qs, case_visible_branches(user), limit=limit, key=("submitted_at", "id"), reverse=True, keys=True
-    )
+    return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), reverse=not reverse, keys=keys)
 
 
 class _Unindexed(Func):
@@ -309,7 +301,7 @@ def case_list(
         qs = qs.filter(category=category)
     if q:
         size = window_size(qs.db, q, limit=limit)
-        newest = keyset_keys(qs, user=user, before=before, limit=size) if size else []
+        newest = keyset_page(qs, user=user, before=before, limit=size, keys=True) if size else []
         if len(newest) == size:
             # A common word on SQLite: first only among the newest cases of this list (search.window_size).
             # A full page found there is the page; a short one may miss older matches: the whole set decides.

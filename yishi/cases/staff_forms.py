@@ -89,9 +89,8 @@ class CaseFilterForm(forms.Form):
             tops = [a.pk for a in grants]
         children = list(Area.objects.filter(parent_id__in=tops).values_list("pk", flat=True))
         offered = field.queryset.filter(Q(pk__in=tops) | Q(parent_id__in=tops + children))
-        field.widget.choices = [("", field.empty_label), *offered.values_list("pk", "name")]
-        category = self.fields["category"]
-        category.widget.choices = [("", category.empty_label), *category.queryset.values_list("pk", "name")]
+        quick_choices_from(field, list(offered.values_list("pk", "name")))
+        quick_choices(self.fields["category"])
 
 
 class RecordForm(forms.Form):

@@ -120,3 +120,19 @@ def test_with_yishi_redis_url_cache_sessions_and_jobs_live_in_redis(deployment_e
     )
     assert read.returncode == 0, read.stderr
     assert read.stdout.strip() == "yishi"  # from Redis: any database query would have failed
+
+
+def test_without_redis_sessions_stay_in_the_database(deployment_env):
+    """The per-process local-memory cache must never hold sessions: signing out in one worker would leave the
+    session alive in another's."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=deployment_env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
