@@ -12,9 +12,16 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from yishi.areas.models import Area
         from yishi.audit.labels import register_verb_labels
+        from yishi.core import caching
 
         from . import signals  # noqa: F401  (keeps the rollup of the rates right on every write)
+        from .models import Category
+
+        # The case list's filter offers areas and categories from the cache (staff_forms.CaseFilterForm).
+        caching.watch(Area)
+        caching.watch(Category)
         from .workflow import Action
 
         register_verb_labels({f"case.{action.value}": action.label for action in Action})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
-from yishi.core import permissions
+from yishi.core import caching, permissions
 from yishi.core.forms import QuickSelect, quick_choices, quick_choices_from
 
 from .models import Category, Channel, ReplyChannel, Step, Urgency
@@ -80,17 +80,28 @@ class CaseFilterForm(forms.Form):
             level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
         ).order_by("path")
         # ...but the select offers the user's areas and the two levels below each: a city holds tens of
-        # thousands of areas, and rendering them all would be most of the page's cost. Found by parent (an
-        # index), not by depth within the subtree, which read every area of a city to keep fifty.
-        # Options from (id, name) pairs: building a model instance per option cost more than the query.
-        if permissions.is_superadmin(user):
-            tops = list(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True))
-        else:
-            tops = [a.pk for a in grants]
-        children = list(Area.objects.filter(parent_id__in=tops).values_list("pk", flat=True))
-        offered = field.queryset.filter(Q(pk__in=tops) | Q(parent_id__in=tops + children))
-        quick_choices_from(field, list(offered.values_list("pk", "name")))
-        quick_choices(self.fields["category"])
+        # thousands of areas, and rendering them all would be most of the page's cost.
+        tops = None if permissions.is_superadmin(user) else sorted(a.pk for a in grants)
+        areas, categories = caching.remembered(
+            "case-filter",
+            ["all" if tops is None else ".".join(map(str, tops))],
+            [Area, Category],
+            lambda: _filter_options(field.queryset, tops),
+        )
+        quick_choices_from(field, areas)
+        quick_choices_from(self.fields["category"], categories)
+
+
+def _filter_options(scoped_areas, tops: list[int] | None) -> tuple[list, list]:
+    """The (pk, name) options of the case filter: the areas ``tops`` (None: the roots of the tree) and two
+    levels below them within ``scoped_areas``, and every category. Found by parent (an index), not by depth
+    within the subtree, which read every area of a city to keep fifty; as pairs, since building a model
+    instance per option cost more than the query."""
+    if tops is None:
+        tops = list(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    children = list(Area.objects.filter(parent_id__in=tops).values_list("pk", flat=True))
+    offered = scoped_areas.filter(Q(pk__in=tops) | Q(parent_id__in=tops + children))
+    return list(offered.values_list("pk", "name")), list(Category.objects.values_list("pk", "name"))
 
 
 class RecordForm(forms.Form):
