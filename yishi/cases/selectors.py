@@ -7,8 +7,10 @@ from functools import reduce
 from operator import or_
 from typing import NamedTuple
 
-from django.db import connection
-from django.db.models import CharField, F, Func, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
@@ -129,6 +131,7 @@ def keyset_page(
     limit: int = 20,
     reverse: bool = False,
     keys: bool = False,
+    columns: tuple[str, ...] = (),
 ) -> list:
     """Up to ``limit`` cases of ``qs`` that ``user`` may see, in (submitted_at, id) order, newest first (oldest
     first with ``reverse``), after the position ``before`` — or with ``keys`` their (submitted_at, id) keys
@@ -146,7 +149,7 @@ def keyset_page(
         qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
     branches = case_visible_branches(user)
-    return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), reverse=not reverse, keys=keys)
+    return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), keys=keys, columns=columns)
 
 
 class _Unindexed(Func):
@@ -176,31 +179,60 @@ def first_rows(
     *,
     limit: int,
     key: tuple[str, str],
-    reverse: bool = False,
     keys: bool = False,
+    columns: tuple[str, ...] = (),
 ) -> list:
-    """The first ``limit`` rows of the ordered ``qs`` that satisfy the OR of ``branches`` (None: every row of
-    ``qs``; []: none), in the order of the ``key`` fields (descending with ``reverse``); the last key field is
-    the primary key. ``qs`` must be ordered by the same fields.
+    """The first ``limit`` rows of ``qs`` that satisfy the OR of ``branches`` (None: every row of ``qs``; []:
+    none), in ``qs``'s order, which must be by the ``key`` fields (the last one the primary key) — or with
+    ``keys`` their key tuples only, no row fetched; with ``columns``, as dicts of those fields (paths across
+    relations allowed). ``qs`` itself must not be a ``values()`` query: the joins its fields need would be
+    carried into every branch's page.
 
-    Each branch's first page is read on its own — one index scan with LIMIT, only the key columns — the pages
-    are merged (a row found by two branches kept once) and the winning rows are then fetched in one query.
-    Why keys first: building full model instances (with their ``select_related``) for every branch's page
-    cost more than the queries themselves; only ``limit`` rows are ever built. With ``keys``, the sorted key
-    tuples themselves are returned and no row is fetched.
+    One query, whatever the number of branches: each branch's first page is its own index scan with LIMIT
+    (ids only), the pages are joined by UNION ALL, and the rows whose id is among them are read and ordered
+    by ``qs`` (``_among``). Why per branch: over the whole OR the database would gather every visible row
+    and sort them. Why one query: a list has four to six branches, and a query per branch cost a round trip
+    and a plan each — on two cores shared with the database, most of a list's time.
     """
     if branches is None:
-        return list(qs.values_list(*key)[:limit]) if keys else list(qs[:limit])
-    found: set = set()
-    for branch in branches:
-        found.update(qs.filter(branch).values_list(*key)[:limit])
+        rows = qs
+    else:
+        rows = _among_branches(qs, branches, limit)
+        if rows is None:
+            return []
     if keys:
-        return sorted(found, reverse=reverse)[:limit]
-    ids = [row[-1] for row in sorted(found, reverse=reverse)[:limit]]
-    if not ids:
-        return []
-    rows = {row.pk: row for row in qs.filter(pk__in=ids)}
-    return [rows[pk] for pk in ids if pk in rows]
+        return list(rows.values_list(*key)[:limit])
+    return list((rows.values(*columns) if columns else rows)[:limit])
+
+
+def _among_branches(qs: QuerySet, branches: list[Q], limit: int) -> QuerySet | None:
+    """``qs`` limited to the union of each branch's first ``limit`` ids (``first_rows``); None when no branch
+    can hold a row."""
+    connection_ = connections[qs.db]
+    pages, params = [], []
+    for branch in branches:
+        page = qs.filter(branch).values_list("pk")[:limit]
+        try:
+            sql, page_params = page.query.get_compiler(using=qs.db, connection=connection_).as_sql()
+        except EmptyResultSet:  # a branch that can hold nothing (an IN over no ids)
+            continue
+        pages.append(f"SELECT * FROM ({sql}) AS b{len(pages)}")
+        params.extend(page_params)
+    if not pages:
+        return None
+    return qs.filter(_among(qs.model, " UNION ALL ".join(pages), params, connection_))
+
+
+def _among(model, ids_sql: str, params: list, connection_) -> RawSQL:
+    """``model``'s primary key is among the ids ``ids_sql`` selects, as a condition the database answers by
+    reading those ids first and then each row by its key. PostgreSQL gets ``= ANY(ARRAY(...))``, computed
+    once before the scan: with a plain ``IN`` its planner may walk the time index newest first and probe the
+    ids for each row, which for a list of old cases reads most of the table."""
+    quote = connection_.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+    if connection_.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(ARRAY({ids_sql}))", params, output_field=BooleanField())
+    return RawSQL(f"{column} IN ({ids_sql})", params, output_field=BooleanField())
 
 
 def case_visible(user) -> QuerySet:
@@ -282,15 +314,18 @@ def case_list(
     before: tuple[dt.datetime, int] | None = None,
     limit: int = 20,
     columns: tuple[str, ...] = (),
-) -> list[Case]:
+) -> list:
     """A page of cases newest first, by keyset: pass the last row's (submitted_at, id) as ``before``.
-    ``q`` keeps the cases holding every word of it (``cases.search.filter_cases``). ``columns`` names the only
-    fields a list reads (``QuerySet.only``; any other field is then a query per row): a list of twenty builds
-    its rows faster without the forty columns of a case it does not show."""
+    ``q`` keeps the cases holding every word of it (``cases.search.filter_cases``).
+
+    With ``columns``, the rows are dicts of only those fields (paths such as ``category__name`` allowed;
+    ``id`` and ``submitted_at`` always there) instead of cases: a list of twenty that shows seven fields
+    builds its rows several times faster without sixty model instances (a case and its related rows)."""
     # Not limited to the scope here: keyset_page applies it per branch, and a page read through the whole OR
     # of the branches (on top of each branch) only made every query longer to build and to plan.
-    qs = Case.objects.select_related("category", "area", "handler_unit")
-    qs = qs.only(*columns) if columns else qs.defer("text", "search_tokens")
+    columns = ("id", "submitted_at", *columns) if columns else ()
+    qs = Case.objects.all() if columns else Case.objects.select_related("category", "area", "handler_unit")
+    qs = qs.defer("text", "search_tokens")
     if status:
         qs = qs.filter(status=status)
     if open_only:
@@ -305,11 +340,13 @@ def case_list(
         if len(newest) == size:
             # A common word on SQLite: first only among the newest cases of this list (search.window_size).
             # A full page found there is the page; a short one may miss older matches: the whole set decides.
-            rows = keyset_page(qs.filter(window_q(q, newest)), user=user, before=before, limit=limit)
+            rows = keyset_page(
+                qs.filter(window_q(q, newest)), user=user, before=before, limit=limit, columns=columns
+            )
             if len(rows) == limit:
                 return rows
         qs = filter_cases(qs, q)
-    return keyset_page(qs, user=user, before=before, limit=limit)
+    return keyset_page(qs, user=user, before=before, limit=limit, columns=columns)
 
 
 def similar_open_cases(
@@ -413,17 +450,16 @@ def deadline_branches(user) -> list[Q] | None:
     return out
 
 
-# The fields of a step and its case that the deadline lists read (``steps_due``); any other is a query per row.
+# The fields of a step and its case that a deadline list shows: the keys of ``steps_due``'s rows.
 DEADLINE_COLUMNS = (
+    "id",
+    "case_id",
     "step",
-    "round",
     "due_at",
-    "done_at",
     "supervised_at",
     "unit__name",
     "case__number",
     "case__title",
-    "case__status",
     "case__area__name",
     "case__handler_unit__name",
 )
@@ -438,22 +474,18 @@ def steps_due(
     now=None,
     limit: int = 200,
     branches: list[Q] | None | bool = False,
-) -> list[CaseStep]:
+) -> list[dict]:
     """Open deadlines in ``user``'s scope (rating windows left out: they are the reporter's), earliest first:
-    overdue ones, or those falling due within ``within_hours``; at most ``limit``.
+    overdue ones, or those falling due within ``within_hours``; at most ``limit``; as dicts of
+    ``DEADLINE_COLUMNS`` (up to 400 rows a page: as model instances, a step with its case, area and units,
+    they cost more than the queries).
 
     Read per visibility branch (``deadline_branches``) and merged, like ``keyset_page``: over the whole OR
     the database would join every pending step to its case before sorting. A caller listing more than once
     passes the ``branches`` it read; by default they are read here.
     """
     now = now or timezone.now()
-    qs = (
-        CaseStep.objects.filter(done_at__isnull=True)
-        .exclude(step=Step.RATE)
-        .select_related("case", "case__area", "case__handler_unit", "unit")
-        # What a deadline list shows: up to 400 rows of a case's forty columns were most of its cost.
-        .only(*DEADLINE_COLUMNS)
-    )
+    qs = CaseStep.objects.filter(done_at__isnull=True).exclude(step=Step.RATE)
     if unit is not None:
         qs = qs.filter(unit=unit)
     if overdue:
@@ -463,7 +495,7 @@ def steps_due(
     qs = qs.order_by("due_at", "id")
     if branches is False:
         branches = deadline_branches(user)
-    return first_rows(qs, branches, limit=limit, key=("due_at", "id"))
+    return first_rows(qs, branches, limit=limit, key=("due_at", "id"), columns=DEADLINE_COLUMNS)
 
 
 def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:

@@ -11,10 +11,10 @@ def suggestion_for(case) -> CaseSuggestion | None:
     return CaseSuggestion.objects.filter(case=case).select_related("category").first()
 
 
-def manual_case_ids(cases: Iterable) -> set[int]:
-    """Of ``cases`` (already visible to the reader), the ids flagged for manual dispatch (人工分类派单) and
-    not yet confirmed by staff — one query for a whole list."""
-    ids = [c.pk for c in cases]
+def manual_case_ids(case_ids: Iterable[int]) -> set[int]:
+    """Of the cases ``case_ids`` (already visible to the reader), the ids flagged for manual dispatch
+    (人工分类派单) and not yet confirmed by staff — one query for a whole list."""
+    ids = list(case_ids)
     if not ids:
         return set()
     return set(

@@ -237,7 +237,7 @@ def test_operators_are_plain_words(w):
 def test_case_list_page_and_ledger_search(client, w):
     client.force_login(w.street_staff)
     response = client.get(reverse("cases:list"), {"q": "噪音"})
-    assert [r["case"].pk for r in response.context["rows"]] == [w.noise.pk, w.sibling.pk]
+    assert [r["id"] for r in response.context["rows"]] == [w.noise.pk, w.sibling.pk]
     response = client.get(reverse("cases:ledger"), {"q": "停车"})
     rows = list(
         load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)

@@ -104,13 +104,13 @@ def test_list_filters_and_keyset(client, w):
         new_case(w, title=f"杂物{i}", submitted_at=timezone.now() - dt.timedelta(days=i + 1))
     client.force_login(w.staff)
     response = client.get(reverse("cases:list"), {"category": w.other_category.pk})
-    assert [r["case"].pk for r in response.context["rows"]] == [first.pk]
+    assert [r["id"] for r in response.context["rows"]] == [first.pk]
     response = client.get(reverse("cases:list"), {"q": first.number})
-    assert [r["case"].pk for r in response.context["rows"]] == [first.pk]
+    assert [r["id"] for r in response.context["rows"]] == [first.pk]
     page1 = client.get(reverse("cases:list"))
     assert len(page1.context["rows"]) == 20 and page1.context["next_query"]
     page2 = client.get(reverse("cases:list") + "?" + page1.context["next_query"])
-    seen = {r["case"].pk for r in page1.context["rows"]} | {r["case"].pk for r in page2.context["rows"]}
+    seen = {r["id"] for r in page1.context["rows"]} | {r["id"] for r in page2.context["rows"]}
     assert len(seen) == 22
     assert client.get(reverse("cases:list"), {"status": "nonsense"}).status_code == 400
     assert client.get(reverse("cases:list"), {"before": "garbage"}).status_code == 200
@@ -135,7 +135,7 @@ def test_department_sees_only_cases_and_parts_sent_to_it(client, w):
     services.case_whistle(actor=w.street, case=whistled, parts=[(w.traffic, "疏导交通")])
     untouched = new_case(w, title="未派单")
     client.force_login(w.city_user)
-    numbers = {r["case"].number for r in client.get(reverse("cases:list")).context["rows"]}
+    numbers = {r["number"] for r in client.get(reverse("cases:list")).context["rows"]}
     assert numbers == {assigned.number}
     assert detail(client, assigned).status_code == 200
     assert detail(client, whistled).status_code == 404
@@ -636,13 +636,31 @@ def test_list_filters_by_an_area_in_scope_and_offers_two_levels_below(client, w)
     # Filtering by a grid of the street works (the field once held a sliced queryset and answered 500).
     response = client.get(reverse("cases:list"), {"area": w.tree.grid.pk})
     assert response.status_code == 200
-    assert [r["case"].pk for r in response.context["rows"]] == [inside.pk]
+    assert [r["id"] for r in response.context["rows"]] == [inside.pk]
     offered = {value for value, _label in response.context["form"].fields["area"].widget.choices if value}
     expected = [w.tree.street, w.tree.community, w.tree.sibling, w.tree.grid, w.tree.sibling_grid]
     assert {str(v) for v in offered} == {str(a.pk) for a in expected}  # the street and two levels below
     # An area outside the user's scope is a field error, not a 500.
     response = client.get(reverse("cases:list"), {"area": w.tree.district.pk})
     assert response.status_code == 400
+
+
+def test_deadline_rows_escape_what_they_show_and_mark_supervision(client, w):
+    case = new_case(w, title="<b>井盖</b> & 积水")
+    CaseStep.objects.filter(case=case).update(due_at=timezone.now() - dt.timedelta(hours=2))
+    supervised = CaseStep.objects.filter(case=case, done_at__isnull=True).order_by("pk").first()
+    CaseStep.objects.filter(pk=supervised.pk).update(supervised_at=timezone.now())
+    client.force_login(w.auditor)
+    html = client.get(reverse("cases:deadlines")).content.decode()
+    assert "<b>井盖</b>" not in html and "&lt;b&gt;井盖&lt;/b&gt; &amp; 积水" in html
+    rows = [r for r in html.split("<tr ") if 'data-testid="deadline-row"' in r]
+    assert (
+        len(rows) == CaseStep.objects.filter(case=case, done_at__isnull=True).exclude(step=Step.RATE).count()
+    )
+    assert sum('data-testid="row-supervised"' in r for r in rows) == 1
+    assert all(
+        'data-testid="flag-overdue"' in r and reverse("cases:detail", args=[case.number]) in r for r in rows
+    )
 
 
 def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):
@@ -655,7 +673,7 @@ def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):
     assert set(pending.values_list("unit_id", flat=True)) == {w.city.pk}
     later = timezone.now() + dt.timedelta(days=60)
     overdue = steps_due(user=w.city_user, overdue=True, now=later)
-    assert {(s.case_id, s.step) for s in overdue} == {(case.pk, s.step) for s in pending}
+    assert {(s["case_id"], s["step"]) for s in overdue} == {(case.pk, s.step) for s in pending}
     assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
 
     services.case_return(actor=w.city_user, case=case, reason="不属于本单位职责")
@@ -670,14 +688,14 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     services.case_whistle(actor=w.street, case=case, parts=[(w.traffic, "疏导交通"), (w.city, "清理占道")])
     later = timezone.now() + dt.timedelta(days=60)
     pending = {s.step for s in CaseStep.objects.filter(case=case, done_at__isnull=True)}
-    assert {s.step for s in steps_due(user=w.traffic_user, overdue=True, now=later)} == pending
+    assert {s["step"] for s in steps_due(user=w.traffic_user, overdue=True, now=later)} == pending
     part = CasePart.objects.get(case=case, unit=w.traffic)
     services.part_acknowledge(actor=w.traffic_user, part=part)
     part.refresh_from_db()
     services.part_finish(actor=w.traffic_user, part=part, result="已疏导")
     # Its part done, the traffic unit has no deadline left on the case; the city unit still has.
     assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
-    assert {s.case_id for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
+    assert {s["case_id"] for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
 
 
 def test_the_migration_copies_the_handling_unit_onto_pending_steps_only(w):
