@@ -12,16 +12,18 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from yishi.areas.models import Area
+        from yishi.accounts.models import Person
+        from yishi.areas.models import Area, Unit
         from yishi.audit.labels import register_verb_labels
         from yishi.core import caching
 
         from . import signals  # noqa: F401  (keeps the rollup of the rates right on every write)
         from .models import Category
 
-        # The case list's filter offers areas and categories from the cache (staff_forms.CaseFilterForm).
-        caching.watch(Area)
-        caching.watch(Category)
+        # Options offered from the cache: the case list's areas and categories, the case page's units and
+        # people (staff_forms).
+        for model in (Area, Category, Unit, Person):
+            caching.watch(model)
         from .workflow import Action
 
         register_verb_labels({f"case.{action.value}": action.label for action in Action})

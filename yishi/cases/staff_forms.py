@@ -51,6 +51,21 @@ def serving_units(area: Area):
     )
 
 
+def _serving_unit_options(area: Area) -> list[tuple]:
+    """(pk, name) of ``serving_units(area)``, from the cache (``core.caching``): the case page offers them in
+    several action forms, and they change only when a unit or an area does."""
+    return caching.remembered(
+        "serving-units", [area.pk], [Unit, Area], lambda: list(serving_units(area).values_list("pk", "name"))
+    )
+
+
+def _nearby_people(area: Area):
+    """At most 300 people living in ``area``'s subtree, by name: whom a joint meeting may invite (a select,
+    not a search)."""
+    nearby = Person.objects.filter(subtree_q(area.path, "home_area__path"))
+    return Person.objects.filter(pk__in=nearby.order_by("name").values("pk")[:300]).order_by("name")
+
+
 # ---------------------------------------------------------------- lists and intake
 
 
@@ -205,13 +220,13 @@ class JointForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        units = serving_units(case.level_area)
-        # At most 300 people of the level's subtree to choose from (a select, not a search).
-        nearby = Person.objects.filter(subtree_q(case.level_area.path, "home_area__path"))
-        people = Person.objects.filter(pk__in=nearby.order_by("name").values("pk")[:300]).order_by("name")
-        # Five parties offer the same units and people: read once (two queries, not ten of whole rows).
-        unit_pairs = list(units.values_list("pk", "name"))
-        people_pairs = list(people.values_list("pk", "name"))
+        area = case.level_area
+        units, people = serving_units(area), _nearby_people(area)  # what validates
+        # Five parties offer the same units and people: read once, and kept in the cache for the next page.
+        unit_pairs = _serving_unit_options(area)
+        people_pairs = caching.remembered(
+            "nearby-people", [area.pk], [Person, Area], lambda: list(people.values_list("pk", "name"))
+        )
         for key, label in JOINT_PARTIES:
             self.fields[f"{key}_unit"] = forms.ModelChoiceField(
                 label=_("%(party)s（单位）") % {"party": label}, required=False, queryset=units
@@ -237,7 +252,8 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
-        quick_choices(self.fields["unit"], serving_units(case.level_area))
+        self.fields["unit"].queryset = serving_units(case.level_area)
+        quick_choices_from(self.fields["unit"], _serving_unit_options(case.level_area))
 
 
 class WhistleForm(forms.Form):

@@ -116,15 +116,38 @@ def test_list_filters_and_keyset(client, w):
     assert client.get(reverse("cases:list"), {"before": "garbage"}).status_code == 200
 
 
-def test_list_query_count_is_pinned(client, w, django_assert_max_num_queries):
+def test_list_filter_offers_a_new_area_and_category_at_once(client, w):
+    from yishi.core.tests.factories import AreaFactory
+
+    client.force_login(w.staff)
+
+    def offered(name):
+        return {
+            str(v) for v, _ in client.get(reverse("cases:list")).context["form"].fields[name].widget.choices
+        }
+
+    before = offered("category")
+    category = CategoryFactory(key="new-one", name="新类别")
+    assert offered("category") == before | {str(category.pk)}
+    grid = AreaFactory(parent=w.tree.community, name="新网格", level="grid")
+    assert str(grid.pk) in offered("area")
+    response = client.get(reverse("cases:list"), {"category": category.pk, "area": grid.pk})
+    assert response.status_code == 200 and not response.context["form"].errors
+
+
+def test_list_query_count_is_pinned(client, w, django_assert_num_queries):
     for i in range(30):
         new_case(w, title=f"诉求{i}")
     client.force_login(w.staff)
-    # 15: smart routing's manual-dispatch flags, fetched once for the whole page, one key-only query per
-    # visibility branch (the worker's area, cases recorded, reported, merged from reported: 4), the page's rows,
-    # and the area filter's options in two steps (the children of the user's areas, then those and theirs).
-    with django_assert_max_num_queries(15):
+    # 10: the session, the user, the grants, the page's rows (every visibility branch's first page of ids and
+    # the rows among them: one query), their next deadlines, smart routing's manual-dispatch flags, the
+    # notification badge, and the filter's options (the children of the user's areas, then those and theirs,
+    # and the categories), which the next request finds in the cache.
+    with django_assert_num_queries(10):
         response = client.get(reverse("cases:list"))
+    assert len(response.context["rows"]) == 20
+    with django_assert_num_queries(7):
+        response = client.get(reverse("cases:list"), {"open": "on"})
     assert len(response.context["rows"]) == 20
 
 
