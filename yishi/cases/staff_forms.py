@@ -66,6 +66,16 @@ def _nearby_people(area: Area):
     return Person.objects.filter(pk__in=nearby.order_by("name").values("pk")[:300]).order_by("name")
 
 
+def _nearby_people_options(area: Area) -> list[tuple]:
+    """(pk, name) of ``_nearby_people(area)``, from the cache, like ``_serving_unit_options``."""
+    return caching.remembered(
+        "nearby-people",
+        [area.pk],
+        [Person, Area],
+        lambda: list(_nearby_people(area).values_list("pk", "name")),
+    )
+
+
 # ---------------------------------------------------------------- lists and intake
 
 
@@ -223,10 +233,7 @@ class JointForm(forms.Form):
         area = case.level_area
         units, people = serving_units(area), _nearby_people(area)  # what validates
         # Five parties offer the same units and people: read once, and kept in the cache for the next page.
-        unit_pairs = _serving_unit_options(area)
-        people_pairs = caching.remembered(
-            "nearby-people", [area.pk], [Person, Area], lambda: list(people.values_list("pk", "name"))
-        )
+        unit_pairs, people_pairs = _serving_unit_options(area), _nearby_people_options(area)
         for key, label in JOINT_PARTIES:
             self.fields[f"{key}_unit"] = forms.ModelChoiceField(
                 label=_("%(party)s（单位）") % {"party": label}, required=False, queryset=units

@@ -202,3 +202,27 @@ def test_list_pages_answer_garbage_cursors_without_500(client, tree, staff):
         junk = "".join(rng.choice(string.printable + "年_") for _ in range(rng.randint(0, 30)))
         assert client.get(reverse("cases:list"), {"before": junk}).status_code in (200, 400)
         assert api.get("/api/v1/cases/", {"cursor": junk}).status_code in (200, 404)
+
+
+def test_first_rows_merges_overlapping_branches_and_skips_empty_ones(tree, staff, django_assert_num_queries):
+    """The branches' pages in one query: a row two branches find comes once, a branch that can hold nothing
+    (an IN over no ids) is left out, no branch at all is no row, and the order is ``qs``'s."""
+    from django.db.models import Q
+
+    world = World(tree, 5)
+    qs = Case.objects.order_by("-submitted_at", "-id")
+    every = list(qs.values_list("pk", flat=True))
+    some, others = every[::2], every[1::3]
+    branches = [Q(pk__in=some), Q(pk__in=others), Q(pk__in=[]), Q(pk__in=some)]
+    expected = [pk for pk in every if pk in set(some) | set(others)][:7]
+    with django_assert_num_queries(1):
+        rows = selectors.first_rows(qs, branches, limit=7, key=("submitted_at", "id"))
+    assert [c.pk for c in rows] == expected
+    keys = selectors.first_rows(qs, branches, limit=7, key=("submitted_at", "id"), keys=True)
+    assert [pk for _at, pk in keys] == expected
+    dicts = selectors.first_rows(qs, branches, limit=7, key=("submitted_at", "id"), columns=("id", "title"))
+    assert [d["id"] for d in dicts] == expected and set(dicts[0]) == {"id", "title"}
+    with django_assert_num_queries(0):
+        assert selectors.first_rows(qs, [Q(pk__in=[])], limit=7, key=("submitted_at", "id")) == []
+        assert selectors.first_rows(qs, [], limit=7, key=("submitted_at", "id")) == []
+    assert len(world.initial) == len(every)

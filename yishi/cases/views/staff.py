@@ -202,7 +202,7 @@ def deadlines(request):
     self_handled = _("（社区/街道自办）")
 
     def unit_name(step: dict) -> str:
-        return step["unit__name"] or step["case__handler_unit__name"] or self_handled
+        return _step_unit(step) or self_handled
 
     supervisor = bool(permissions.roles_of(request.user) & rules.SUPERVISORS) or permissions.is_superadmin(
         request.user
@@ -229,6 +229,11 @@ _DEADLINE_ROW = (
 )
 
 
+def _step_unit(step: dict) -> str:
+    """The unit a deadline (a ``steps_due`` row) waits on: its own, else its case's handler ("" for none)."""
+    return step["unit__name"] or step["case__handler_unit__name"] or ""
+
+
 def _deadline_rows(steps: list[dict], flag: str) -> SafeString:
     """A deadline list's rows (``steps_due``) as HTML, written here rather than by the template engine: up to
     200 rows of nine fields a list were most of the page's time. Every value from the database is escaped;
@@ -247,7 +252,7 @@ def _deadline_rows(steps: list[dict], flag: str) -> SafeString:
                 label=labels.get(s["step"]) or escape(s["step"]),
                 due=f"{timezone.localtime(s['due_at']):%Y-%m-%d %H:%M}",
                 area=escape(s["case__area__name"]),
-                unit=escape(s["unit__name"] or s["case__handler_unit__name"] or "—"),
+                unit=escape(_step_unit(s) or "—"),
                 flag=flag_html,
                 supervised=supervised if s["supervised_at"] is not None else "",
             )
