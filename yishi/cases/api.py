@@ -594,7 +594,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             category=category,
         )
         if data.get("open") is not None:
-            qs = qs.filter(is_open=data["open"])
+            qs = qs.filter(selectors.open_q(self.request.user, data["open"]))
         return qs
 
     def get_object(self):

@@ -263,6 +263,20 @@ class Case(models.Model):
             models.Index(fields=["reporter", "-submitted_at"], name="case_reporter_time"),
             # The cases a worker recorded, newest first: one branch of every staff list (``keyset_page``).
             models.Index(fields=["recorded_by", "-submitted_at", "-id"], name="case_recorder_time"),
+            # The same two branches for an open-only list: open cases are a few per cent of a worker's, so
+            # through the whole-history indexes PostgreSQL ANDed a bitmap of a busy recorder's 100,000
+            # cases with the category's (25 ms for a community worker's "open, category" list at 5 M; 0.02
+            # ms by this index).
+            models.Index(
+                fields=["recorded_by", "-submitted_at", "-id"],
+                name="case_open_recorder_time",
+                condition=Q(is_open=True),
+            ),
+            models.Index(
+                fields=["reporter", "-submitted_at", "-id"],
+                name="case_open_reporter_time",
+                condition=Q(is_open=True),
+            ),
             # Closed cases of a community by closing month: what a rollup cell recomputes (``cases.rollups``).
             models.Index(
                 fields=["area_path", "closed_at"], name="case_closed_area_time", condition=Q(status="closed")

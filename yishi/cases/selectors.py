@@ -20,7 +20,7 @@ from yishi.core import permissions
 
 from .models import Case, CasePart, CaseStep, Step
 from .search import filter_cases, window_q, window_size
-from .workflow import Status
+from .workflow import OPEN_STATUSES, Status
 
 AREA_READERS = frozenset(
     {
@@ -171,6 +171,38 @@ def _walkable(area: Area) -> Q:
         return subtree_q(area.path, "area_path")
     column = _Unindexed(F("area_path"))
     return Q(GreaterThanOrEqual(column, area.path)) & Q(LessThan(column, area.path[:-1] + "/"))
+
+
+class _UnindexedFlag(Func):
+    """``+column`` of a boolean column: the same test, but SQLite may not answer it from a partial index."""
+
+    template = "+%(expressions)s"
+    output_field = BooleanField()
+
+
+def _reaches_above_community(user) -> bool:
+    """Whether ``user`` sees every case or a subtree above community level (a branch ``_walkable`` writes
+    for SQLite's time index)."""
+    if permissions.is_superadmin(user):
+        return True
+    return any(
+        g.role in AREA_READERS and LEVEL_ORDER.get(g.area.level, 0) < LEVEL_ORDER[Level.COMMUNITY]
+        for g in permissions.active_grants(user)
+    )
+
+
+def open_q(user, value: bool = True) -> Q:
+    """``is_open = value`` as a filter of ``user``'s list.
+
+    On SQLite, for a user who sees more than a community, the open test is written so that SQLite cannot
+    answer it from a partial index of open cases: with the subtree unindexed there (``_walkable``) it read
+    a whole partial index of open cases and sorted it — 84 ms for a street's open list at 1 M cases —
+    where walking the time index finds the newest open cases at once (0.07 ms). A community's own list
+    keeps the partial index, whose (area, time) range holds only its open cases.
+    """
+    if not value or connection.vendor != "sqlite" or not _reaches_above_community(user):
+        return Q(is_open=value)
+    return Q(_UnindexedFlag(F("is_open")))
 
 
 def first_rows(
@@ -325,15 +357,14 @@ def case_list(
     # of the branches (on top of each branch) only made every query longer to build and to plan.
     columns = ("id", "submitted_at", *columns) if columns else ()
     qs = Case.objects.all() if columns else Case.objects.select_related("category", "area", "handler_unit")
-    qs = qs.defer("text", "search_tokens")
-    if status:
-        qs = qs.filter(status=status)
-    if open_only:
-        qs = qs.filter(is_open=True)
-    if area is not None:
-        qs = qs.filter(_walkable(area))
-    if category is not None:
-        qs = qs.filter(category=category)
+    qs = _filtered(
+        qs.defer("text", "search_tokens"),
+        user,
+        status=status,
+        open_only=open_only,
+        area=area,
+        category=category,
+    )
     if q:
         size = window_size(qs.db, q, limit=limit)
         newest = keyset_page(qs, user=user, before=before, limit=size, keys=True) if size else []
@@ -506,10 +537,18 @@ def case_queryset(*, user, status: str = "", open_only: bool = False, area=None,
         .select_related("category", "area", "handler_unit", "reporter")
         .defer("text", "search_tokens")
     )
+    return _filtered(qs, user, status=status, open_only=open_only, area=area, category=category)
+
+
+def _filtered(qs: QuerySet, user, *, status: str, open_only: bool, area, category) -> QuerySet:
+    """A case list's filters. On SQLite an open status also gets the open test (the same cases): a busy
+    community's "assigned" list is then a range of the partial index of open cases, not its whole history
+    sorted (81 → 15 ms at 1 M cases). Not on PostgreSQL, whose statistics already pick well and which then
+    ANDed two bitmaps instead (16 → 138 ms at 5 M)."""
     if status:
         qs = qs.filter(status=status)
-    if open_only:
-        qs = qs.filter(is_open=True)
+    if open_only or (status in OPEN_STATUSES and connection.vendor == "sqlite"):
+        qs = qs.filter(open_q(user))
     if area is not None:
         qs = qs.filter(_walkable(area))
     if category is not None:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from yishi.cases import selectors
+from yishi.cases.models import Case
 from yishi.cases.selectors import similar_open_cases
 from yishi.cases.tests.factories import CategoryFactory, make_case
 
@@ -67,3 +69,35 @@ def test_garbage_coordinates_are_ignored(tree, staff):
         similar_open_cases(user=staff, area=tree.building, category=noise, latitude="abc", longitude="1")
         == []
     )
+
+
+def test_open_filters_give_the_same_cases_however_the_open_test_is_written(tree, staff):
+    """``open_q`` writes the open test for SQLite's planner (unindexed above community level) and an open
+    status adds it there; either way a list holds exactly the open cases, or the cases of the status."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yishi.cases.workflow import Status
+    from yishi.core.tests.factories import user_with_role
+
+    category = CategoryFactory(key="open-test", name="环境卫生")
+    cases = [make_case(area, category=category) for area in (tree.building, tree.grid, tree.sibling_grid) * 3]
+    for case, status in zip(
+        cases, [Status.CLOSED, Status.ASSIGNED, Status.MERGED, Status.ASSIGNED], strict=False
+    ):
+        case.status = status
+        case.save(update_fields=["status"])
+    street = user_with_role("street_staff", tree.street, username="open-street")
+    for user, area in ((staff, tree.community), (street, tree.street)):
+        in_scope = [
+            c for c in Case.objects.order_by("-submitted_at", "-id") if c.area_path.startswith(area.path)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            open_rows = selectors.case_list(user=user, open_only=True, limit=50)
+        assert [c.pk for c in open_rows] == [c.pk for c in in_scope if c.is_open]
+        assigned = selectors.case_list(user=user, status=Status.ASSIGNED, limit=50)
+        assert [c.pk for c in assigned] == [c.pk for c in in_scope if c.status == Status.ASSIGNED]
+        api = selectors.case_queryset(user=user, open_only=True).order_by("-submitted_at", "-id")
+        assert [c.pk for c in api] == [c.pk for c in open_rows]
+        unindexed = '+"cases_case"."is_open"' in queries.captured_queries[-1]["sql"]
+        assert unindexed == (connection.vendor == "sqlite" and user is street)
