@@ -25,7 +25,9 @@ def _scope_path(obj) -> str:
         return ""
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction (two round trips per audited change): an event that fails to
+# be written must roll back the change it records, never be caught and skipped.
+@transaction.atomic(savepoint=False)
 def audit_record(
     *, actor, obj, verb: str, before: dict | None = None, after: dict | None = None, note: str = ""
 ) -> AuditEvent:

@@ -23,7 +23,9 @@ def _queue(task: str, notification_id: int) -> None:
     transaction.on_commit(lambda: async_task(task, notification_id))
 
 
-@transaction.atomic
+# Part of the caller's transaction when there is one, without a savepoint of its own (two round trips):
+# notifications that fail to be written fail the change that sends them.
+@transaction.atomic(savepoint=False)
 def notify(
     *,
     recipients: Iterable,
