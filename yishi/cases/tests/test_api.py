@@ -708,3 +708,26 @@ def test_list_costs_the_same_queries_for_n_and_3n_rows(w, who, django_assert_num
     add(8)
     with django_assert_num_queries(len(small)):
         client.get("/api/v1/cases/?page_size=50")
+
+
+def test_intake_by_token_query_count_is_pinned(w, django_assert_num_queries):
+    """An intake by a recorder's token, the bench's intake: routing, deadline, audit and the dispatchers'
+    notifications in the case's own transaction. A query more here is a round trip more on every case."""
+    from rest_framework.authtoken.models import Token
+
+    from yishi.audit.models import AuditEvent
+    from yishi.notifications.models import Notification
+
+    token = Token.objects.create(user=w.users["grid"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    body = {"area": w.tree.grid.pk, "category": "environment", "title": "路灯不亮", "channel": "phone"}
+    client.post("/api/v1/cases/", {**body, "text": "第一件：路灯坏了一周。"}, format="json")  # warm caches
+    with django_assert_num_queries(24):
+        response = client.post("/api/v1/cases/", {**body, "text": "第二件：路灯又坏了。"}, format="json")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(number=response.json()["number"])
+    assert case.recorded_by == w.users["grid"] and case.steps.count() == 1
+    assert AuditEvent.objects.filter(verb="case.submit", object_id=str(case.pk)).count() == 1
+    notified = Notification.objects.filter(url__contains=case.number).values_list("recipient_id", flat=True)
+    assert list(notified) == [w.users["staff"].pk]
