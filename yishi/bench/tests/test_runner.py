@@ -208,3 +208,13 @@ def test_a_regenerated_sqlite_city_is_removed_as_files_never_a_foreign_one(setti
     with pytest.raises(RuntimeError):
         runner.remove_sqlite_city(f"sqlite:///{other}")
     assert other.exists()
+
+
+@pytest.mark.django_db
+def test_case_pages_leave_out_the_cases_an_intake_scenario_added(tree, staff):
+    from yishi.cases.tests.factories import CategoryFactory, make_case
+
+    category = CategoryFactory(key="lights", name="路灯")
+    generated = make_case(tree.building, category=category, title="楼道灯不亮")
+    make_case(tree.building, category=category, title=f"{scenarios.INTAKE_TITLE}楼道灯不亮")
+    assert scenarios.case_page_paths(staff) == [f"/cases/{generated.number}/"]
