@@ -36,6 +36,8 @@ DEBUG = _bool("YISHI_DEBUG", False)
 SECRET_KEY = _secret_key()
 DATABASE_URL = os.environ.get("YISHI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'yishi.sqlite3'}")
 REDIS_URL = os.environ.get("YISHI_REDIS_URL", "")
+# PostgreSQL's parallel workers per query (max_parallel_workers_per_gather); see settings.base._database.
+PG_PARALLEL_WORKERS = os.environ.get("YISHI_PG_PARALLEL_WORKERS", "0")
 ALLOWED_HOSTS = [h for h in os.environ.get("YISHI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 HTTPS = _bool("YISHI_HTTPS", False)
 SMS_SENDER = os.environ.get("YISHI_SMS_SENDER", "yishi.notifications.sms.ConsoleSmsSender")

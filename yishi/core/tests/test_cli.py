@@ -136,3 +136,18 @@ def test_without_redis_sessions_stay_in_the_database(deployment_env):
         "django.contrib.sessions.backends.db",
         "django.core.cache.backends.locmem.LocMemCache",
     ]
+
+
+def test_postgres_connections_gather_no_parallel_workers_unless_set(monkeypatch):
+    """A deployment's PostgreSQL sessions run each query on one core (``settings.base._database``); the
+    environment may allow workers, and a value that is not a count falls back to none."""
+    from yishi.settings import base, env
+
+    url = "postgres://yishi@db.example:5432/yishi?options=-c%20statement_timeout%3D5000"
+    assert base._database(url)["OPTIONS"]["options"].endswith("-c max_parallel_workers_per_gather=0")
+    assert "statement_timeout" in base._database(url)["OPTIONS"]["options"]
+    monkeypatch.setattr(env, "PG_PARALLEL_WORKERS", "2")
+    assert base._database(url)["OPTIONS"]["options"].endswith("=2")
+    monkeypatch.setattr(env, "PG_PARALLEL_WORKERS", "two")
+    assert base._database(url)["OPTIONS"]["options"].endswith("=0")
+    assert "options" not in base._database("sqlite:///var/x.sqlite3")["OPTIONS"]
