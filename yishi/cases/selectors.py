@@ -153,10 +153,15 @@ def keyset_page(
 
 
 class _Unindexed(Func):
-    """``+column``: the same value, but SQLite's planner may not use the column's index for it."""
+    """``+column``: the same value, but SQLite's planner may not use the column's index (nor a partial index
+    on its test) for it. A text column by default; pass ``output_field`` for another."""
 
     template = "+%(expressions)s"
     output_field = CharField()
+
+
+def _above_community(area: Area) -> bool:
+    return LEVEL_ORDER.get(area.level, 0) < LEVEL_ORDER[Level.COMMUNITY]
 
 
 def _walkable(area: Area) -> Q:
@@ -167,17 +172,10 @@ def _walkable(area: Area) -> Q:
     1 M cases, where walking the time index finds the newest rows at once. There the range is written so
     that SQLite cannot use the area index. PostgreSQL knows the share from its statistics and chooses well.
     """
-    if connection.vendor != "sqlite" or LEVEL_ORDER.get(area.level, 0) >= LEVEL_ORDER[Level.COMMUNITY]:
+    if connection.vendor != "sqlite" or not _above_community(area):
         return subtree_q(area.path, "area_path")
     column = _Unindexed(F("area_path"))
     return Q(GreaterThanOrEqual(column, area.path)) & Q(LessThan(column, area.path[:-1] + "/"))
-
-
-class _UnindexedFlag(Func):
-    """``+column`` of a boolean column: the same test, but SQLite may not answer it from a partial index."""
-
-    template = "+%(expressions)s"
-    output_field = BooleanField()
 
 
 def _reaches_above_community(user) -> bool:
@@ -185,10 +183,7 @@ def _reaches_above_community(user) -> bool:
     for SQLite's time index)."""
     if permissions.is_superadmin(user):
         return True
-    return any(
-        g.role in AREA_READERS and LEVEL_ORDER.get(g.area.level, 0) < LEVEL_ORDER[Level.COMMUNITY]
-        for g in permissions.active_grants(user)
-    )
+    return any(g.role in AREA_READERS and _above_community(g.area) for g in permissions.active_grants(user))
 
 
 def open_q(user, value: bool = True) -> Q:
@@ -202,7 +197,7 @@ def open_q(user, value: bool = True) -> Q:
     """
     if not value or connection.vendor != "sqlite" or not _reaches_above_community(user):
         return Q(is_open=value)
-    return Q(_UnindexedFlag(F("is_open")))
+    return Q(_Unindexed(F("is_open"), output_field=BooleanField()))
 
 
 def first_rows(

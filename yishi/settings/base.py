@@ -100,7 +100,7 @@ def _database(url: str) -> dict:
     elif db["ENGINE"] == "django.db.backends.postgresql":
         # No parallel workers by default: on a small server every core already serves a request, and a
         # query that gathers workers takes them from the others (a unit's deadline list at 5 M cases: 34 →
-        # 11 ms, 31 → 43 req/s at 16 clients). YISHI_PG_PARALLEL_WORKERS sets it for a larger machine.
+        # 12 ms, 31 → 41 req/s at 16 clients). YISHI_PG_PARALLEL_WORKERS sets it for a larger machine.
         workers = int(env.PG_PARALLEL_WORKERS) if env.PG_PARALLEL_WORKERS.isdigit() else 0
         options = db.setdefault("OPTIONS", {})
         options["options"] = (

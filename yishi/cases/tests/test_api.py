@@ -731,3 +731,19 @@ def test_intake_by_token_query_count_is_pinned(w, django_assert_num_queries):
     assert AuditEvent.objects.filter(verb="case.submit", object_id=str(case.pk)).count() == 1
     notified = Notification.objects.filter(url__contains=case.number).values_list("recipient_id", flat=True)
     assert list(notified) == [w.users["staff"].pk]
+
+
+def test_a_rolled_back_intake_leaves_no_notification_behind(w):
+    """The dispatchers' notifications are rows of the case's own transaction: if anything after the intake
+    fails, the case, its audit event and its notifications are all gone, nothing half-saved."""
+    from django.db import transaction
+
+    from yishi.audit.models import AuditEvent
+    from yishi.notifications.models import Notification
+
+    before = (Case.objects.count(), AuditEvent.objects.count(), Notification.objects.count())
+    with pytest.raises(RuntimeError), transaction.atomic():
+        case = make_case(w.tree.grid, category=w.category, actor=w.users["grid"], channel="phone")
+        assert Notification.objects.filter(url__contains=case.number).exists()  # written, not yet committed
+        raise RuntimeError("a later step fails")
+    assert (Case.objects.count(), AuditEvent.objects.count(), Notification.objects.count()) == before
