@@ -95,23 +95,30 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         grants = [g.area for g in permissions.active_grants(user) if g.area_id]
-        condition = Q(pk__in=[])
-        for area in grants:
-            condition |= subtree_q(area.path, "path")
-        scoped = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
+
+        def scoped_areas():
+            # Any district, street, community or grid in scope is a valid filter (links may name one).
+            condition = Q(pk__in=[])
+            for area in grants:
+                condition |= subtree_q(area.path, "path")
+            scoped = Area.objects.all() if permissions.is_superadmin(user) else Area.objects.filter(condition)
+            return scoped.filter(
+                level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
+            ).order_by("path")
+
         field = self.fields["area"]
-        # Any district, street, community or grid in scope is a valid filter (links may name one)...
-        field.queryset = scoped.filter(
-            level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-        ).order_by("path")
-        # ...but the select offers the user's areas and the two levels below each: a city holds tens of
-        # thousands of areas, and rendering them all would be most of the page's cost.
+        if self.is_bound and self.data.get(self.add_prefix("area")):
+            # Built only when an area is chosen, the one time it is read (to validate the choice): the
+            # filters of a scope spanning several grants cost more to build than the rest of the form.
+            field.queryset = scoped_areas()
+        # The select offers the user's areas and the two levels below each: a city holds tens of thousands
+        # of areas, and rendering them all would be most of the page's cost.
         tops = None if permissions.is_superadmin(user) else sorted(a.pk for a in grants)
         areas, categories = caching.remembered(
             "case-filter",
             ["all" if tops is None else ".".join(map(str, tops))],
             [Area, Category],
-            lambda: _filter_options(field.queryset, tops),
+            lambda: _filter_options(scoped_areas(), tops),
         )
         quick_choices_from(field, areas)
         quick_choices_from(self.fields["category"], categories)

@@ -98,14 +98,15 @@ ALL_PERMISSIONS = frozenset().union(*ROLE_PERMISSIONS.values())
 
 
 def active_grants(user) -> list[RoleGrant]:
-    """The user's active grants, read once per user object (a request) and kept on it."""
+    """The user's active grants with their areas and units (and a unit's area, a department's branches),
+    read once per user object (a request, or the cached signed-in user: ``accounts.backends``) and kept on it."""
     if not getattr(user, "is_authenticated", False) or not user.person_id:
         return []
     cached = getattr(user, "_yishi_grants", None)
     if cached is None:
         cached = list(
             RoleGrant.objects.filter(person_id=user.person_id, revoked_at__isnull=True).select_related(
-                "area", "unit"
+                "area", "unit", "unit__area"
             )
         )
         user._yishi_grants = cached

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from django.db.models import F, QuerySet
 
+from yishi.core import caching
+
 from .models import Notification
 
 
 def unread_count(*, user) -> int:
-    """Unread notifications of ``user``: one COUNT on the (recipient, read_at) index, shown on every page."""
+    """Unread notifications of ``user``, shown on every page: one COUNT on the (recipient, read_at) index,
+    kept in a shared cache (Redis) until the services give or read one of the user's notifications
+    (``services.unread_changed``)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    return caching.remembered(
+        "unread",
+        [user.pk],
+        [(Notification, user.pk)],
+        lambda: Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count(),
+        exact=True,
+    )
 
 
 def inbox(*, user) -> QuerySet[Notification]:

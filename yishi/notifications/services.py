@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from yishi.core import caching
+
 from .models import Notification
 
 EMAIL_TASK = "yishi.notifications.tasks.send_notification_email"
 SMS_TASK = "yishi.notifications.tasks.send_notification_sms"
+
+
+def unread_changed(user_ids) -> None:
+    """The unread counts of these users changed (``selectors.unread_count`` reads them anew). Every write to
+    notifications goes through this module and calls it: a count kept in the cache is only right if so.
+    Counts are kept only in a shared cache (``caching.remembered(exact=True)``); elsewhere nothing to drop."""
+    if settings.CACHE_IS_SHARED:
+        caching.changed(Notification, scopes=user_ids)
 
 
 def _queue(task: str, notification_id: int) -> None:
@@ -53,6 +64,7 @@ def notify(
     rows = Notification.objects.bulk_create(
         [Notification(recipient=u, verb=verb, title=title[:200], body=body, url=url) for u in users]
     )
+    unread_changed(seen)
     if email or sms:
         phones = {}
         if sms:
@@ -81,12 +93,15 @@ def notification_mark_read(*, actor, notification: Notification) -> Notification
     if locked.read_at is None:
         locked.read_at = timezone.now()
         locked.save(update_fields=["read_at"])
+        unread_changed([actor.pk])
     return locked
 
 
 @transaction.atomic
 def notifications_mark_all_read(*, actor) -> int:
     """Mark every unread notification of the actor read; returns how many changed."""
-    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+    marked = Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    unread_changed([actor.pk])
+    return marked

@@ -159,10 +159,13 @@ DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL
 YISHI_SMS_SENDER = env.SMS_SENDER
 
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.REDIS_URL}}
+    {"default": {"BACKEND": "yishi.core.redis_cache.RedisCache", "LOCATION": env.REDIS_URL}}
     if env.REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
+# Whether every worker reads the same cache (Redis): only then may an entry decide what someone may do or
+# state a fact (core.caching.remembered(exact=True): the signed-in user and their grants, unread counts).
+CACHE_IS_SHARED = bool(env.REDIS_URL)
 # With Redis, a session is read from the shared cache and only written through to the database: one query
 # less on every signed-in request. Never with the per-process local-memory cache, where signing out in one
 # worker would leave the session alive in another's.

@@ -309,14 +309,17 @@ def test_one_client_cannot_send_unlimited_sms_codes(client, tree, django_capture
 def test_a_signed_in_request_reads_the_user_with_their_person_in_one_query(
     client, staff, django_assert_num_queries
 ):
-    """AccountBackend: the header names the person on every page; no second query for it."""
+    """AccountBackend: the header names the person on every page, and the pages scope by the grants: the
+    user with the person is one query, the grants with their areas and units one more, and nothing after."""
     from yishi.accounts.backends import AccountBackend
+    from yishi.core import permissions
 
     client.post(reverse("accounts:login"), {"username": "yuxi-staff", "password": "yishi-demo"})
     assert client.session["_auth_user_backend"] == "yishi.accounts.backends.AccountBackend"
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         user = AccountBackend().get_user(staff.pk)
         assert str(user) == staff.person.name
+        assert [g.area.name for g in permissions.active_grants(user)]
     staff.is_active = False
     staff.save(update_fields=["is_active"])
     assert AccountBackend().get_user(staff.pk) is None

@@ -65,3 +65,29 @@ def test_an_evicted_version_is_never_taken_for_an_old_one():
     caching.remembered("test", ["v"], [Area], lambda: "old")
     cache.delete(caching._version_key(Area))
     assert caching.remembered("test", ["v"], [Area], lambda: "new") == "new"
+
+
+def test_a_hit_is_one_round_trip_to_the_cache(monkeypatch):
+    """The entry and its models' versions are read together: one get_many, nothing else."""
+    Category.objects.create(key="road", name="道路")
+    names()
+    calls, real = [], caching.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(caching, "cache", Counting())
+    assert names() == ["道路"]
+    assert calls == ["get_many"]
+
+
+def test_the_redis_cache_builds_one_client_per_pool():
+    """Django's client builds a redis.Redis per operation; ours keeps one (no server needed to build it)."""
+    from yishi.core.redis_cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/15", {})
+    client = backend._cache.get_client(write=True)
+    assert backend._cache.get_client() is client
+    assert client.connection_pool is backend._cache._get_connection_pool(False)
