@@ -56,6 +56,8 @@ def remembered(name: str, parts: Iterable, models: Iterable, compute: Callable, 
     version_keys = [_version_key(m) for m in models]
     key = ":".join(str(p) for p in (_PREFIX, name, *parts))
     found = cache.get_many([key, *version_keys])
+    # A missing version (never set, or evicted) is set anew rather than taken as 0, which an entry from
+    # before the eviction could still carry.
     for version_key in version_keys:
         if version_key not in found:
             cache.add(version_key, time.time_ns(), timeout=None)

@@ -686,6 +686,19 @@ def test_deadline_rows_escape_what_they_show_and_mark_supervision(client, w):
     )
 
 
+def test_case_list_rows_escape_what_they_show_and_flag_the_next_deadline(client, w):
+    """The list's rows are written in Python (views.staff._list_rows_html): every value is escaped, the next
+    open deadline is shown with its flag, and a case without a handling unit shows a dash."""
+    case = new_case(w, title="<b>井盖</b> & 积水")
+    CaseStep.objects.filter(case=case).update(due_at=timezone.now() - dt.timedelta(hours=2))
+    client.force_login(w.staff)
+    html = client.get(reverse("cases:list")).content.decode()
+    (row,) = [r for r in html.split("<tr ") if f'data-number="{case.number}"' in r]
+    assert "<b>井盖</b>" not in row and "&lt;b&gt;井盖&lt;/b&gt; &amp; 积水" in row
+    assert f'href="{reverse("cases:detail", args=[case.number])}"' in row
+    assert 'data-testid="flag-overdue"' in row and "<td>—</td>" in row  # no handling unit yet
+
+
 def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):
     from yishi.cases.selectors import steps_due
 
