@@ -310,14 +310,36 @@ def test_merge_by_number(client, w):
     original = new_case(w, title="楼道堆放杂物")
     duplicate = new_case(w, title="楼道杂物又堆满了")
     client.force_login(w.staff)
-    response = detail(client, duplicate)
-    assert original in response.context["similar"]
+    fragment = client.get(reverse("cases:action_form", args=[duplicate.number, "merge"]))
+    assert original in fragment.context["similar"]
+    assert f'list="similar-{duplicate.pk}"' in fragment.content.decode()  # the numbers offered to type
     response = act(client, duplicate, "merge", {"into": "2026-000000-000000"})
     assert response.status_code == 400 and "into" in field_errors(response, "merge")
     response = act(client, duplicate, "merge", {"into": duplicate.number})
     assert response.status_code == 400
     assert act(client, duplicate, "merge", {"into": original.number}).status_code == 302
     assert refreshed(duplicate).merged_into == original
+
+
+def test_action_forms_load_when_opened(client, w):
+    """The page writes each action's panel, not its form: the form loads when the panel is opened (htmx), or
+    with ?act= (without JavaScript); only an action the user may take now loads, for a case in reach."""
+    case = new_case(w)
+    client.force_login(w.staff)
+    html = detail(client, case).content.decode()
+    form_url = reverse("cases:action_form", args=[case.number, "reject"])
+    assert f'hx-get="{form_url}"' in html and 'name="reject-reason"' not in html
+    assert 'href="?act=reject#action-reject"' in html
+    fragment = client.get(form_url)
+    assert fragment.status_code == 200 and 'name="reject-reason"' in fragment.content.decode()
+    assert 'data-testid="do-reject"' in fragment.content.decode()
+    opened = client.get(reverse("cases:detail", args=[case.number]), {"act": "reject"})
+    body = opened.content.decode()
+    assert 'name="reject-reason"' in body and 'name="accept-note"' not in body
+    assert client.get(reverse("cases:action_form", args=[case.number, "resolve"])).status_code == 404
+    assert client.get(reverse("cases:action_form", args=[case.number, "nonsense"])).status_code == 404
+    client.force_login(w.sibling_staff)  # another community's worker
+    assert client.get(form_url).status_code == 404
 
 
 def test_first_contact(client, w):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, partial
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper per value
 
 from django import forms
@@ -397,17 +398,27 @@ def record(request):
 
 @dataclass
 class Entry:
-    """One action the user may take on the case now, with its form."""
+    """One action the user may take on the case now, with the way to build its form.
+
+    The form is built when first read: the case page writes only the forms shown open (``inline``: posted
+    with errors, or asked for with ``?act=``); the others load when their panel is opened (``action_form``).
+    Ten forms, a few with hundreds of options, were a third of the page's time and most of its size.
+    """
 
     name: str
     label: str
-    form: forms.Form
+    make_form: Callable[[], forms.Form]
     key: str = ""
     object_id: int | None = None
+    inline: bool = False
 
     @property
     def dom_key(self) -> str:
         return self.key or self.name
+
+    @cached_property
+    def form(self) -> forms.Form:
+        return self.make_form()
 
 
 def _form_for(name: str, case: Case, data=None, *, obj=None, steps=()) -> forms.Form:
@@ -516,10 +527,10 @@ def available_actions(user, case: Case, *, parts=(), extensions=(), meetings=(),
     entries = []
     for action in PAGE_TRANSITIONS:
         if action in allowed and _fits(case, action, held) and rules.holds(user, case, action):
-            entries.append(Entry(action, _label(action), _form_for(action, case)))
+            entries.append(Entry(action, _label(action), partial(_form_for, action, case)))
     handler = case.is_open and rules.holds(user, case, Action.RESOLVE)
     if handler and case.first_contact_at is None and case.status in CONTACT_STATUSES:
-        entries.append(Entry("contact", _label("contact"), _form_for("contact", case)))
+        entries.append(Entry("contact", _label("contact"), partial(_form_for, "contact", case)))
     for part in parts:
         if case.status != Status.WHISTLED or not rules.is_unit_staff(user, part.unit):
             continue
@@ -530,7 +541,9 @@ def available_actions(user, case: Case, *, parts=(), extensions=(), meetings=(),
         else:
             continue
         label = f"{_label(name)}：{part.unit.name}"
-        entries.append(Entry(name, label, _form_for(name, case, obj=part), f"{name}-{part.pk}", part.pk))
+        entries.append(
+            Entry(name, label, partial(_form_for, name, case, obj=part), f"{name}-{part.pk}", part.pk)
+        )
     pending_steps = {e.step_id for e in extensions if e.decision == Extension.Decision.PENDING}
     open_steps = [
         s
@@ -545,7 +558,7 @@ def available_actions(user, case: Case, *, parts=(), extensions=(), meetings=(),
             Entry(
                 "extension_request",
                 _label("extension_request"),
-                _form_for("extension_request", case, steps=open_steps),
+                partial(_form_for, "extension_request", case, steps=open_steps),
             )
         )
     dispatcher = rules.is_dispatcher(user, case)
@@ -553,17 +566,23 @@ def available_actions(user, case: Case, *, parts=(), extensions=(), meetings=(),
         if dispatcher and ext.decision == Extension.Decision.PENDING:
             name = "extension_decide"
             label = f"{_label(name)}：{ext.step.get_step_display()} +{ext.requested_days}"
-            entries.append(Entry(name, label, _form_for(name, case, obj=ext), f"{name}-{ext.pk}", ext.pk))
+            entries.append(
+                Entry(name, label, partial(_form_for, name, case, obj=ext), f"{name}-{ext.pk}", ext.pk)
+            )
     for meeting in meetings:
         if dispatcher and meeting.status == "planned":
             name = "meeting_record"
             entries.append(
                 Entry(
-                    name, _label(name), _form_for(name, case, obj=meeting), f"{name}-{meeting.pk}", meeting.pk
+                    name,
+                    _label(name),
+                    partial(_form_for, name, case, obj=meeting),
+                    f"{name}-{meeting.pk}",
+                    meeting.pk,
                 )
             )
     if case.status in (Status.RESOLVED, Status.REPLIED, Status.CLOSED) and _may_publish(user, case):
-        entries.append(Entry("publish", _label("publish"), _form_for("publish", case)))
+        entries.append(Entry("publish", _label("publish"), partial(_form_for, "publish", case)))
     return entries
 
 
@@ -587,9 +606,9 @@ def _get_case(user, number: str) -> Case:
         raise Http404 from exc
 
 
-def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
-    user = request.user
-    now = timezone.now()
+def _case_entries(user, case: Case) -> tuple[list, list, list, list, list[Entry]]:
+    """(steps, parts, extensions, meetings, entries) of the case page: what it shows, and the actions
+    ``user`` may take now (``available_actions``), their forms not built yet."""
     steps = list(case.steps.select_related("unit").order_by("round", "due_at"))
     parts = rules.visible_parts(
         user, case, case.parts.select_related("unit", "acknowledged_by").order_by("pk")
@@ -599,6 +618,35 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
     entries = available_actions(
         user, case, parts=parts, extensions=extensions, meetings=meetings, steps=steps
     )
+    return steps, parts, extensions, meetings, entries
+
+
+def _merge_hints(user, case: Case, entry: Entry) -> list[Case]:
+    """The open cases like this one, listed above the merge form and offered as its numbers (a datalist):
+    the form's one search, made only where the form is written."""
+    if entry.name != Action.MERGE:
+        return []
+    similar = similar_open_cases(
+        user=user,
+        area=case.area,
+        category=case.category,
+        text=case.title + case.text,
+        latitude=case.latitude,
+        longitude=case.longitude,
+        exclude_pk=case.pk,
+    )
+    if similar:
+        entry.form.fields["into"].widget.attrs["list"] = f"similar-{case.pk}"
+    return similar
+
+
+def _case_context(request, case: Case, *, bound: Entry | None = None, opened: str = "") -> dict:
+    """The case page's context. ``bound`` is an action posted with errors, shown open in place of its empty
+    form (or on top when the action is no longer offered); ``opened`` the ``dom_key`` of an action asked for
+    open (``?act=``, the page's way to an action's form without JavaScript)."""
+    user = request.user
+    now = timezone.now()
+    steps, parts, extensions, meetings, entries = _case_entries(user, case)
     stray_errors = None
     if bound is not None:
         for i, entry in enumerate(entries):
@@ -607,18 +655,11 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
                 break
         else:
             stray_errors = bound.form
-    if any(e.name == Action.MERGE for e in entries):
-        similar = similar_open_cases(
-            user=user,
-            area=case.area,
-            category=case.category,
-            text=case.title + case.text,
-            latitude=case.latitude,
-            longitude=case.longitude,
-            exclude_pk=case.pk,
-        )
-    else:
-        similar = []
+    similar = []
+    for entry in entries:
+        entry.inline = entry.inline or entry.dom_key == opened
+        if entry.inline:
+            similar = _merge_hints(user, case, entry) or similar
     see_contact = rules.can_see_contact(user, case)
     name, phone = case.reporter_contact()
     return {
@@ -646,7 +687,20 @@ def _case_context(request, case: Case, *, bound: Entry | None = None) -> dict:
 def detail(request, number: str):
     """诉求详情: everything about the case, and only the actions the user may take now."""
     case = _get_case(request.user, number)
-    return render(request, "cases/detail.html", _case_context(request, case))
+    context = _case_context(request, case, opened=request.GET.get("act", ""))
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+def action_form(request, number: str, key: str):
+    """The form of one action of the case page (``Entry.dom_key``), loaded when its panel is opened: only
+    an action the user may take now (404 otherwise, as for a case out of reach)."""
+    case = _get_case(request.user, number)
+    entry = next((e for e in _case_entries(request.user, case)[4] if e.dom_key == key), None)
+    if entry is None:
+        raise Http404
+    similar = _merge_hints(request.user, case, entry)
+    return render(request, "cases/staff_action_form.html", {"case": case, "entry": entry, "similar": similar})
 
 
 PER_OBJECT = {"acknowledge", "finish", "extension_decide", "meeting_record"}
@@ -757,7 +811,7 @@ def act(request, number: str, action: str):
             add_service_errors(form, exc)
         else:
             return _after_action(request, case, action)
-    bound = Entry(action, _label(action), form, key, obj.pk if obj is not None else None)
+    bound = Entry(action, _label(action), lambda: form, key, obj.pk if obj is not None else None, inline=True)
     case = _get_case(request.user, number)
     template = "cases/staff_case_body.html" if request.htmx else "cases/detail.html"
     return render(request, template, _case_context(request, case, bound=bound), status=400)
@@ -784,5 +838,6 @@ urlpatterns = [
     path("parts/", parts, name="parts"),
     path("new/", record, name="record"),
     path("<str:number>/act/<str:action>/", act, name="act"),
+    path("<str:number>/form/<str:key>/", action_form, name="action_form"),
     path("<str:number>/", detail, name="detail"),
 ]
