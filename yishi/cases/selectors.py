@@ -7,6 +7,7 @@ from functools import reduce
 from operator import or_
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
@@ -16,9 +17,9 @@ from django.utils import timezone
 
 from yishi.accounts.models import Role
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
-from yishi.core import permissions
+from yishi.core import caching, permissions
 
-from .models import Case, CasePart, CaseStep, Step
+from .models import Case, CasePart, CaseReply, CaseStep, Category, Extension, Rating, Step
 from .search import filter_cases, window_q, window_size
 from .workflow import OPEN_STATUSES, Status
 
@@ -283,13 +284,93 @@ def parse_keyset(value: str) -> tuple[dt.datetime, int] | None:
         return None
 
 
-def case_get(*, user, number: str) -> Case:
-    """One case by its number, or ``Case.DoesNotExist`` when missing or out of the user's scope."""
-    return (
-        case_visible(user)
-        .select_related("category", "area", "level_area", "handler_unit", "reporter", "merged_into")
-        .get(number=number)
+# What a case is read with wherever it is shown whole.
+CASE_RELATIONS = ("category", "area", "level_area", "handler_unit", "reporter", "merged_into")
+
+
+def case_get(*, user, number: str, page: bool = False) -> Case:
+    """One case by its number, or ``Case.DoesNotExist`` when missing or out of the user's scope.
+
+    For its ``page``, the case also says which of the relations the page shows it has (``PRESENCE``:
+    ``case.has_parts`` …), asked in the same query, so that the page reads only those present; and where
+    the cache is shared, its areas, category and unit come from there (``_small_relations``): the joins to
+    them cost more to plan and build than the case's own row (5 ms of a 7 ms query at 5 M cases).
+    """
+    qs = case_visible(user)
+    if not page:
+        return qs.select_related(*CASE_RELATIONS).get(number=number)
+    qs = qs.annotate(**_presence())
+    if not settings.CACHE_IS_SHARED:
+        return qs.select_related(*CASE_RELATIONS).get(number=number)
+    case = qs.select_related("reporter").get(number=number)
+    area, level_area, category, unit = _small_relations(
+        case.area_id, case.level_area_id, case.category_id, case.handler_unit_id
     )
+    case.area, case.level_area, case.category, case.handler_unit = area, level_area, category, unit
+    return case
+
+
+def _small_relations(area_id: int, level_area_id: int, category_id: int, unit_id: int | None) -> tuple:
+    """(area, level area with its parent, category, handling unit or None) of a case, from the shared cache:
+    exact, since the level area decides who may act on the case (and its parent whether it may go up), and
+    read anew after any change to an area, category or unit."""
+
+    def compute():
+        areas = Area.objects.select_related("parent").in_bulk([area_id, level_area_id])
+        unit = Unit.objects.get(pk=unit_id) if unit_id is not None else None
+        return areas[area_id], areas[level_area_id], Category.objects.get(pk=category_id), unit
+
+    return caching.remembered(
+        "case-relations",
+        [area_id, level_area_id, category_id, unit_id],
+        [Area, Category, Unit],
+        compute,
+        exact=True,
+    )
+
+
+# The relations of a case that its page shows and most cases lack (a whistled part, an extension, a joint
+# meeting, a reply, a rating, a merged duplicate): one EXISTS each in the case's own query cost less than the
+# query each of them cost when empty. Written as SQL: built through the ORM, the six subqueries cost 3 ms a
+# page, more than the queries they save.
+PRESENCE = ("has_parts", "has_extensions", "has_meetings", "has_replies", "has_ratings", "has_merged")
+
+
+def _presence() -> dict[str, RawSQL]:
+    from django.contrib.contenttypes.models import ContentType
+
+    from yishi.meetings.models import Meeting, MeetingKind
+
+    quote = connection.ops.quote_name
+    case_id = f"{quote(Case._meta.db_table)}.{quote(Case._meta.pk.column)}"
+
+    def exists(model, where: str, params=()) -> RawSQL:
+        sql = f"EXISTS (SELECT 1 FROM {quote(model._meta.db_table)} AS {quote('related')} WHERE {where})"
+        return RawSQL(sql, params, output_field=BooleanField())
+
+    def column(model, field: str) -> str:
+        return f"{quote('related')}.{quote(model._meta.get_field(field).column)}"
+
+    meetings = (
+        f"{column(Meeting, 'body_type')} = %s AND {column(Meeting, 'body_id')} = CAST({case_id} AS VARCHAR(64))"
+        f" AND {column(Meeting, 'kind')} = %s"
+    )
+    return {
+        "has_parts": exists(CasePart, f"{column(CasePart, 'case')} = {case_id}"),
+        "has_extensions": exists(Extension, f"{column(Extension, 'case')} = {case_id}"),
+        "has_meetings": exists(
+            Meeting, meetings, (ContentType.objects.get_for_model(Case).pk, MeetingKind.JOINT_HANDLING.value)
+        ),
+        "has_replies": exists(CaseReply, f"{column(CaseReply, 'case')} = {case_id}"),
+        "has_ratings": exists(Rating, f"{column(Rating, 'case')} = {case_id}"),
+        "has_merged": exists(Case, f"{column(Case, 'merged_into')} = {case_id}"),
+    }
+
+
+def has(case: Case, relation: str) -> bool:
+    """Whether ``case`` may have rows of ``relation`` (a ``PRESENCE`` name): False only when its query said
+    it has none; a case read without ``presence`` may have any."""
+    return getattr(case, relation, True)
 
 
 def reporter_holds(case: Case, *, user=None, token: str = "") -> bool:

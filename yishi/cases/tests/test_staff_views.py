@@ -790,3 +790,86 @@ def test_the_area_filter_offers_each_grant_area_and_two_levels_below_it(client, 
     t = w.tree
     # The district, its streets and communities; and the grid of the second grant, however deep it lies.
     assert offered == {str(a.pk) for a in (t.district, t.street, t.community, t.sibling, other_grid)}
+
+
+# ---------------------------------------------------------------- what the case page reads
+
+
+def _each_relation(w, case):
+    """One row of every relation ``selectors.PRESENCE`` asks about, on ``case``."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from yishi.cases.models import CaseReply, Rating
+    from yishi.meetings.models import MeetingKind
+
+    now = timezone.now()
+    CasePart.objects.create(case=case, unit=w.city, task="清理", acknowledge_due=now)
+    step = CaseStep.objects.filter(case=case).first()
+    Extension.objects.create(
+        case=case, step=step, reason="需协调", requested_days=3, requested_by=w.staff, requested_at=now
+    )
+    Meeting.objects.create(
+        kind=MeetingKind.JOINT_HANDLING,
+        title="五方协商",
+        area=w.tree.community,
+        body_type=ContentType.objects.get_for_model(Case),
+        body_id=str(case.pk),
+        scheduled_at=now,
+    )
+    CaseReply.objects.create(
+        case=case, channel=ReplyChannel.PHONE, text="已答复", replied_by=w.staff, replied_at=now
+    )
+    Rating.objects.create(case=case, source_case=case, value="satisfied", rated_at=now)
+    duplicate = new_case(w)
+    Case.objects.filter(pk=duplicate.pk).update(merged_into=case)
+
+
+def test_the_page_knows_which_relations_a_case_has(w):
+    """``case_get(page=True)`` says in the case's own query which relations it has, and the page reads none
+    of those it lacks."""
+    from yishi.cases.selectors import PRESENCE, case_get, has
+
+    bare, full = new_case(w), new_case(w)
+    _each_relation(w, full)
+    assert not any(has(case_get(user=w.staff, number=bare.number, page=True), r) for r in PRESENCE)
+    assert all(has(case_get(user=w.staff, number=full.number, page=True), r) for r in PRESENCE)
+    assert all(has(case_get(user=w.staff, number=full.number), r) for r in PRESENCE)  # unknown: may have
+
+
+def test_a_case_with_every_relation_shows_them_all(client, w):
+    case = new_case(w)
+    _each_relation(w, case)
+    client.force_login(w.staff)
+    context = detail(client, case).context
+    for name in ("parts", "extensions", "meetings", "replies", "ratings", "merged_cases"):
+        assert len(context[name]) == 1, name
+
+
+def test_a_bare_case_page_reads_fewer_queries(client, w, django_assert_max_num_queries):
+    """A case without parts, extensions, meetings, replies, ratings or duplicates: none of them is read
+    (session, user, grants, unread count, case, steps, events, routing suggestion and route, attachments)."""
+    case = new_case(w)
+    client.force_login(w.staff)
+    detail(client, case)
+    with django_assert_max_num_queries(10):
+        assert detail(client, case).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_areas_category_and_unit_from_the_shared_cache(client, w, settings, django_assert_max_num_queries):
+    """Where the cache is shared, the case's areas, category and unit come from it, and a renamed area or
+    category shows on the next read (user, grants and unread count come from it too: 3 queries fewer)."""
+    settings.CACHE_IS_SHARED = True
+    case = new_case(w)
+    client.force_login(w.staff)
+    detail(client, case)
+    with django_assert_max_num_queries(7):
+        body = detail(client, case).content.decode()
+    assert "环境卫生" in body
+    w.category.name = "市容环境"
+    w.category.save(update_fields=["name"])
+    w.tree.community.name = "裕西新社区"
+    w.tree.community.save(update_fields=["name"])
+    body = detail(client, case).content.decode()
+    assert "市容环境" in body and "环境卫生" not in body
+    assert detail(client, case).context["case"].level_area.name == "裕西新社区"

@@ -48,6 +48,7 @@ from ..selectors import (
     case_list,
     case_visible,
     deadline_branches,
+    has,
     joint_meetings,
     parse_keyset,
     similar_open_cases,
@@ -599,22 +600,37 @@ def _may_publish(user, case: Case) -> bool:
     ).exists()
 
 
+def _ratings(case: Case) -> list:
+    """The case's ratings, each with the number of the case it was given on (a merged duplicate's)."""
+    return list(
+        case.ratings.select_related("source_case")
+        .only("case_id", "source_case_id", "value", "comment", "round", "rated_at", "source_case__number")
+        .order_by("rated_at")
+    )
+
+
 def _get_case(user, number: str) -> Case:
+    """The case for its page (``case_get(page=True)``), or 404 when missing or out of reach."""
     try:
-        return case_get(user=user, number=number)
+        return case_get(user=user, number=number, page=True)
     except Case.DoesNotExist as exc:
         raise Http404 from exc
 
 
 def _case_entries(user, case: Case) -> tuple[list, list, list, list, list[Entry]]:
     """(steps, parts, extensions, meetings, entries) of the case page: what it shows, and the actions
-    ``user`` may take now (``available_actions``), their forms not built yet."""
+    ``user`` may take now (``available_actions``), their forms not built yet. A relation the case has none
+    of (``selectors.has``) is not read."""
     steps = list(case.steps.select_related("unit").order_by("round", "due_at"))
-    parts = rules.visible_parts(
-        user, case, case.parts.select_related("unit", "acknowledged_by").order_by("pk")
-    )
-    extensions = list(case.extensions.select_related("step", "requested_by", "decided_by").order_by("pk"))
-    meetings = list(joint_meetings(case).prefetch_related("participants__unit", "participants__person"))
+    parts = []
+    if has(case, "has_parts"):
+        parts = rules.visible_parts(user, case, case.parts.select_related("unit").order_by("pk"))
+    extensions = []
+    if has(case, "has_extensions"):
+        extensions = list(case.extensions.select_related("step").order_by("pk"))
+    meetings = []
+    if has(case, "has_meetings"):
+        meetings = list(joint_meetings(case).prefetch_related("participants__unit", "participants__person"))
     entries = available_actions(
         user, case, parts=parts, extensions=extensions, meetings=meetings, steps=steps
     )
@@ -671,11 +687,15 @@ def _case_context(request, case: Case, *, bound: Entry | None = None, opened: st
         "contact_masked": not see_contact,
         "steps": [{"step": s, "flag": flag_of(s.due_at, s.done_at, now)} for s in steps],
         "parts": [{"part": p, "flag": flag_of(p.acknowledge_due, p.acknowledged_at, now)} for p in parts],
-        "replies": list(case.replies.select_related("replied_by").order_by("replied_at")),
-        "ratings": list(case.ratings.select_related("source_case").order_by("rated_at")),
+        "replies": list(case.replies.order_by("replied_at")) if has(case, "has_replies") else [],
+        "ratings": _ratings(case) if has(case, "has_ratings") else [],
         "extensions": extensions,
         "meetings": meetings,
-        "merged_cases": list(case.merged_cases.only("number", "title", "merged_into_id")),
+        "merged_cases": (
+            list(case.merged_cases.only("number", "title", "merged_into_id"))
+            if has(case, "has_merged")
+            else []
+        ),
         "entries": entries,
         "stray_errors": stray_errors,
         "similar": similar,
