@@ -369,7 +369,7 @@ def _presence() -> dict[str, RawSQL]:
 
 def has(case: Case, relation: str) -> bool:
     """Whether ``case`` may have rows of ``relation`` (a ``PRESENCE`` name): False only when its query said
-    it has none; a case read without ``presence`` may have any."""
+    it has none; a case read without ``page`` may have any."""
     return getattr(case, relation, True)
 
 

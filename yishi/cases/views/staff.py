@@ -403,7 +403,8 @@ class Entry:
 
     The form is built when first read: the case page writes only the forms shown open (``inline``: posted
     with errors, or asked for with ``?act=``); the others load when their panel is opened (``action_form``).
-    Ten forms, a few with hundreds of options, were a third of the page's time and most of its size.
+    Written for every action, the forms went through Django's form templates on every view (an eighth of
+    the page's CPU in a profile) and put hundreds of unit and people options nobody opened into the page.
     """
 
     name: str
