@@ -383,6 +383,12 @@ class CasePart(models.Model):
         return self.case.area_path
 
 
+# A part not done yet, as the statuses it may have: "not done" written as ``status IN (…)`` is two ranges of
+# the (unit, status) index, where ``status <> 'done'`` read every part a unit ever had (8,400 rows and
+# 3,800 pages for a busy unit at 5 M cases, to keep 355).
+PENDING_PART_STATUSES = (CasePart.PartStatus.SUMMONED, CasePart.PartStatus.ACKNOWLEDGED)
+
+
 class ReplyChannel(models.TextChoices):
     """回: how the answer reached the reporter."""
 

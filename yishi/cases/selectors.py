@@ -19,7 +19,17 @@ from yishi.accounts.models import Role
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import caching, permissions
 
-from .models import Case, CasePart, CaseReply, CaseStep, Category, Extension, Rating, Step
+from .models import (
+    PENDING_PART_STATUSES,
+    Case,
+    CasePart,
+    CaseReply,
+    CaseStep,
+    Category,
+    Extension,
+    Rating,
+    Step,
+)
 from .search import filter_cases, window_q, window_size
 from .workflow import OPEN_STATUSES, Status
 
@@ -549,7 +559,7 @@ def deadline_branches(user) -> list[Q] | None:
         elif b.kind == "unit":
             q = Q(unit_id=b.unit_id)
         elif b.kind == "parts":
-            pending = CasePart.objects.filter(unit_id=b.unit_id).exclude(status=CasePart.PartStatus.DONE)
+            pending = CasePart.objects.filter(unit_id=b.unit_id, status__in=PENDING_PART_STATUSES)
             q = Q(case_id__in=pending.values("case_id"))
         else:
             q = Q(case_id__in=Case.objects.filter(b.q, is_open=True).order_by().values("pk"))

@@ -750,10 +750,19 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     part = CasePart.objects.get(case=case, unit=w.traffic)
     services.part_acknowledge(actor=w.traffic_user, part=part)
     part.refresh_from_db()
+    assert {s["step"] for s in steps_due(user=w.traffic_user, overdue=True, now=later)} == pending
     services.part_finish(actor=w.traffic_user, part=part, result="已疏导")
     # Its part done, the traffic unit has no deadline left on the case; the city unit still has.
     assert steps_due(user=w.traffic_user, overdue=True, now=later) == []
     assert {s["case_id"] for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
+
+
+def test_pending_part_statuses_are_every_status_but_done():
+    """Deadline lists and the parts page find a unit's open parts by ``PENDING_PART_STATUSES``: a status
+    added to ``CasePart.PartStatus`` must be placed on one side or the other."""
+    from yishi.cases.models import PENDING_PART_STATUSES
+
+    assert set(PENDING_PART_STATUSES) == set(CasePart.PartStatus) - {CasePart.PartStatus.DONE}
 
 
 def test_the_migration_copies_the_handling_unit_onto_pending_steps_only(w):

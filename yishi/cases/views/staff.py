@@ -42,7 +42,7 @@ from yishi.core.masking import mask_name, mask_phone, mask_public_text
 
 from .. import rules, services
 from .. import staff_forms as f
-from ..models import Case, CasePart, CaseStep, Extension, HandlingMode, Step
+from ..models import PENDING_PART_STATUSES, Case, CasePart, CaseStep, Extension, HandlingMode, Step
 from ..selectors import (
     case_get,
     case_list,
@@ -318,8 +318,7 @@ def parts(request):
     if not units and not permissions.is_superadmin(request.user):
         raise Http404
     rows = list(
-        CasePart.objects.filter(unit_id__in=units, case__is_open=True)
-        .exclude(status=CasePart.PartStatus.DONE)
+        CasePart.objects.filter(unit_id__in=units, status__in=PENDING_PART_STATUSES, case__is_open=True)
         .select_related("case", "case__area", "unit")
         .order_by("acknowledge_due")[:200]
     )
