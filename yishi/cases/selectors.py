@@ -143,10 +143,11 @@ def keyset_page(
     reverse: bool = False,
     keys: bool = False,
     columns: tuple[str, ...] = (),
+    named: bool = False,
 ) -> list:
     """Up to ``limit`` cases of ``qs`` that ``user`` may see, in (submitted_at, id) order, newest first (oldest
     first with ``reverse``), after the position ``before`` — or with ``keys`` their (submitted_at, id) keys
-    only, no row fetched.
+    only, no row fetched; with ``columns``, as rows of those fields (``first_rows``).
 
     The user's scope is applied here, always: ``qs`` holds the filters, and may or may not already be limited
     to the scope (``case_visible``); either way only visible cases come back.
@@ -160,7 +161,9 @@ def keyset_page(
         qs = qs.filter(after_q(before, reverse=reverse))
     qs = qs.order_by(*ordering)
     branches = case_visible_branches(user)
-    return first_rows(qs, branches, limit=limit, key=("submitted_at", "id"), keys=keys, columns=columns)
+    return first_rows(
+        qs, branches, limit=limit, key=("submitted_at", "id"), keys=keys, columns=columns, named=named
+    )
 
 
 class _Unindexed(Func):
@@ -219,12 +222,14 @@ def first_rows(
     key: tuple[str, str],
     keys: bool = False,
     columns: tuple[str, ...] = (),
+    named: bool = False,
 ) -> list:
     """The first ``limit`` rows of ``qs`` that satisfy the OR of ``branches`` (None: every row of ``qs``; []:
     none), in ``qs``'s order, which must be by the ``key`` fields (the last one the primary key) — or with
     ``keys`` their key tuples only, no row fetched; with ``columns``, as dicts of those fields (paths across
-    relations allowed). ``qs`` itself must not be a ``values()`` query: the joins its fields need would be
-    carried into every branch's page.
+    relations allowed), or with ``named`` too as named tuples (``values_list(named=True)``: attributes, as
+    on a model instance, without building one). ``qs`` itself must not be a ``values()`` query: the joins
+    its fields need would be carried into every branch's page.
 
     One query, whatever the number of branches: each branch's first page is its own index scan with LIMIT
     (ids only), the pages are joined by UNION ALL, and the rows whose id is among them are read and ordered
@@ -240,7 +245,9 @@ def first_rows(
             return []
     if keys:
         return list(rows.values_list(*key)[:limit])
-    return list((rows.values(*columns) if columns else rows)[:limit])
+    if columns:
+        rows = rows.values_list(*columns, named=True) if named else rows.values(*columns)
+    return list(rows[:limit])
 
 
 def _among_branches(qs: QuerySet, branches: list[Q], limit: int) -> QuerySet | None:
@@ -615,15 +622,34 @@ def steps_due(
     return first_rows(qs, branches, limit=limit, key=("due_at", "id"), columns=DEADLINE_COLUMNS)
 
 
-def case_queryset(*, user, status: str = "", open_only: bool = False, area=None, category=None) -> QuerySet:
+def case_queryset(
+    *, user, status: str = "", open_only: bool = False, is_open: bool | None = None, area=None, category=None
+) -> QuerySet:
     """The cases ``user`` may see, filtered, unordered and unsliced: for callers that page themselves (API
-    lists: rows without the text and its search words, which a list row does not show)."""
+    lists: rows without the text and its search words, which a list row does not show). ``is_open`` (True,
+    False, None: either) filters as ``open_only`` does, both ways."""
     qs = (
         case_visible(user)
         .select_related("category", "area", "handler_unit", "reporter")
         .defer("text", "search_tokens")
     )
-    return _filtered(qs, user, status=status, open_only=open_only, area=area, category=category)
+    return _open(
+        _filtered(qs, user, status=status, open_only=open_only, area=area, category=category), user, is_open
+    )
+
+
+def case_filters(
+    *, user, status: str = "", is_open: bool | None = None, area=None, category=None
+) -> QuerySet:
+    """``case_queryset``'s filters over every case, the user's scope NOT applied: only for ``keyset_page``
+    (and ``first_rows``), which apply it per visibility branch whatever the queryset holds — as ``case_list``
+    does. The scope written into such a query as well is compiled and planned again for every branch."""
+    qs = _filtered(Case.objects.all(), user, status=status, open_only=False, area=area, category=category)
+    return _open(qs, user, is_open)
+
+
+def _open(qs: QuerySet, user, is_open: bool | None) -> QuerySet:
+    return qs if is_open is None else qs.filter(open_q(user, is_open))
 
 
 def _filtered(qs: QuerySet, user, *, status: str, open_only: bool, area, category) -> QuerySet:
