@@ -64,6 +64,25 @@ def test_street_staff_sees_rates_ranking_and_charts(client, world, street_staff)
 
 
 @pytest.mark.django_db
+def test_the_tables_escape_names_and_their_links_keep_the_filters(client, world, street_staff):
+    """The rows and the area options are written in Python (views.dashboard._table_rows): still escaped."""
+    from yishi.areas.models import Area, Unit
+
+    Unit.objects.filter(name="城市管理局").update(name="<i>城市管理局</i>")
+    Area.objects.filter(pk=world.tree.community.pk).update(name="裕西社区 & <b>")
+    html = get(client, street_staff, DASH, area=world.tree.street.pk, **PERIOD_QS).content.decode()
+    assert "&lt;i&gt;城市管理局&lt;/i&gt;" in html and "<i>城市管理局" not in html
+    assert "裕西社区 &amp; &lt;b&gt;" in html and "<b>" not in html
+    assert f'?area={world.tree.community.pk}&amp;months=3&amp;until=2025-03"' in html
+    assert f'<option value="{world.tree.street.pk}" selected>' in html
+    # With a category, the child areas' links keep it; the category filter offers every category.
+    params = {**PERIOD_QS, "category": world.env_root.pk}
+    html = get(client, street_staff, DASH, area=world.tree.street.pk, **params).content.decode()
+    assert f'&amp;until=2025-03&amp;category={world.env_root.pk}"' in html
+    assert f'<option value="{world.noise.pk}">噪声扰民</option>' in html
+
+
+@pytest.mark.django_db
 def test_default_area_is_the_users_own(client, world, street_staff):
     response = get(client, street_staff, DASH)
     assert response.status_code == 200

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 import tempfile
+from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper per value
 
 from django import forms
 from django.contrib import messages
@@ -21,13 +22,14 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from yishi.areas.models import LEVEL_ORDER, Area, Level, subtree_q
 from yishi.core import permissions
-from yishi.core.forms import add_service_errors
+from yishi.core.forms import add_service_errors, quick_choices
 from yishi.core.masking import mask_name, mask_phone
 
 from .. import rates, rules, services
@@ -132,6 +134,61 @@ def _picker_areas(user) -> list[Area]:
     return areas
 
 
+def _area_options(areas: list[Area], chosen: Area | None) -> SafeString:
+    """The area picker's options (``_picker_areas``), written here rather than by the template engine (a
+    city's picker lists hundreds of areas); names are escaped."""
+    chosen_pk = chosen.pk if chosen else None
+    return mark_safe(
+        "".join(
+            f'<option value="{a.pk}"{" selected" if a.pk == chosen_pk else ""}>{a.indent}{escape(a.name)}</option>'
+            for a in areas
+        )
+    )
+
+
+# The five cells of one ``Rates`` row: 响应率, 解决率, 满意率, the composite score, and due / closed / rated.
+# Only numbers and "—" (``rates.pct``, ``rates.fmt``, counts), so nothing in them to escape.
+_CELLS = '<td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong></td><td class="muted">{} / {} / {}</td>'
+
+
+def _cells(r: rates.Rates) -> str:
+    return _CELLS.format(
+        r.response_pct, r.resolution_pct, r.satisfaction_pct, r.composite_display, r.due, r.closed, r.rated
+    )
+
+
+def _place(row: rates.RankRow) -> str:
+    return str(row.position) if row.position else "—"
+
+
+def _table_rows(data: dict, period: rates.Period, category: Category | None) -> dict[str, SafeString]:
+    """The rows of the dashboard's tables (the monthly trend, the child areas' and the units' rankings, the
+    categories) as HTML, written here rather than by the template engine: a district has a hundred rows
+    and more (every unit of it, every category), and the template's loops, lookups and a tag per row were
+    most of the page's rendering. Names are escaped; the cells hold numbers only (``_CELLS``)."""
+    link = f"&amp;months={len(period.months())}&amp;until={period.last:%Y-%m}"
+    if category is not None:
+        link += f"&amp;category={category.pk}"
+    rows = {
+        "trend": (
+            f'<tr data-testid="trend-row"><td>{month:%Y-%m}</td>{_cells(r)}</tr>'
+            for month, r in data["trend"]
+        ),
+        "children": (
+            f'<tr data-testid="child-rank-row"><td>{_place(row)}</td><td><a href="?area={row.entity.pk}{link}">'
+            f"{escape(row.entity.name)}</a></td>{_cells(row.rates)}</tr>"
+            for row in data["child_ranking"]
+        ),
+        "units": (
+            f'<tr data-testid="unit-rank-row"><td>{_place(row)}</td><td>{escape(row.entity.name)}</td>'
+            f"{_cells(row.rates)}</tr>"
+            for row in data["unit_ranking"]
+        ),
+        "categories": (f"<tr><td>{escape(cat.name)}</td>{_cells(r)}</tr>" for cat, r in data["categories"]),
+    }
+    return {key: mark_safe("\n".join(lines)) for key, lines in rows.items()}
+
+
 def _filters(form) -> dict:
     data = form.cleaned_data
     months = data.get("months")
@@ -196,17 +253,22 @@ def dashboard(request):
     """
     _require_viewer(request.user)
     form = RateFilterForm(request.GET)
-    context = {"form": form, "areas": _picker_areas(request.user), "query": _query_string(request)}
+    quick_choices(form.fields["category"])  # every category, written without a template per option
+    areas = _picker_areas(request.user)
+    context = {"form": form, "area_options": _area_options(areas, None), "query": _query_string(request)}
     if not form.is_valid():
         return render(request, "cases/dash_index.html", context, status=400)
     filters = _filters(form)
     area = _chosen_area(request.user, form.cleaned_data.get("area"))
+    data = _dashboard_data(area, filters["period"], filters["category"])
     context.update(
         area=area,
+        area_options=_area_options(areas, area),
         period=filters["period"],
         category=filters["category"],
         can_configure=permissions.can(request.user, permissions.CHANGE_RATE_SETTINGS),
-        **_dashboard_data(area, filters["period"], filters["category"]),
+        rows=_table_rows(data, filters["period"], filters["category"]) if area else {},
+        **data,
     )
     return render(request, "cases/dash_index.html", context)
 
