@@ -83,6 +83,17 @@ def test_the_tables_escape_names_and_their_links_keep_the_filters(client, world,
 
 
 @pytest.mark.django_db
+def test_the_area_picker_shows_a_new_area_at_once(client, world, street_staff):
+    from yishi.core.tests.factories import AreaFactory
+
+    first = get(client, street_staff, DASH, area=world.tree.street.pk, **PERIOD_QS).content.decode()
+    assert "新建社区" not in first
+    added = AreaFactory(parent=world.tree.street, name="新建社区", level="community")
+    html = get(client, street_staff, DASH, area=world.tree.street.pk, **PERIOD_QS).content.decode()
+    assert f'<option value="{added.pk}">' in html and "新建社区" in html
+
+
+@pytest.mark.django_db
 def test_default_area_is_the_users_own(client, world, street_staff):
     response = get(client, street_staff, DASH)
     assert response.status_code == 200
