@@ -190,7 +190,9 @@ def test_deadlines_page_groups_overdue_by_area_and_unit(client, w, django_assert
     with django_assert_max_num_queries(15):
         response = client.get(reverse("cases:deadlines"))
     assert len(response.context["overdue"]) == 5 and len(response.context["due_soon"]) == 1
-    assert response.context["by_area"] == [("古城巷5号楼", 5, 1)]
+    page = response.content.decode()
+    assert '<tr data-testid="area-row"><td>古城巷5号楼</td><td>5</td><td>1</td></tr>' in page
+    assert page.count('data-testid="unit-row"') == 1
     assert response.context["is_supervisor"]
     client.force_login(w.sibling_staff)
     assert client.get(reverse("cases:deadlines")).context["overdue"] == []
