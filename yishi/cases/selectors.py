@@ -233,8 +233,8 @@ def first_rows(
 
     One query, whatever the number of branches: each branch's first page is its own index scan with LIMIT
     (keys only), the pages are joined by UNION, the first ``limit`` ids of it picked in ``qs``'s order, and
-    only those rows are read (``_among_branches``, ``_among``). Why per branch: over the whole OR the database would gather every visible row
-    and sort them. Why one query: a list has four to six branches, and a query per branch cost a round trip
+    only those rows are read (``_among_branches``, ``_among``). Why per branch: over the whole OR the
+    database would gather every visible row and sort them. Why one query: a list has four to six branches, and a query per branch cost a round trip
     and a plan each — on two cores shared with the database, most of a list's time.
     """
     if branches is None:
