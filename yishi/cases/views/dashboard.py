@@ -266,8 +266,9 @@ def dashboard(request):
     form = RateFilterForm(request.GET)
     quick_choices(form.fields["category"])  # every category, written without a template per option
     areas = _picker_areas(request.user)
-    context = {"form": form, "area_options": _area_options(areas, None), "query": _query_string(request)}
+    context = {"form": form, "query": _query_string(request)}
     if not form.is_valid():
+        context["area_options"] = _area_options(areas, None)
         return render(request, "cases/dash_index.html", context, status=400)
     filters = _filters(form)
     area = _chosen_area(request.user, form.cleaned_data.get("area"))
