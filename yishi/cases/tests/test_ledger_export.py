@@ -5,6 +5,7 @@ without a query per row, and a query count that does not grow with the rows.
 
 import codecs
 import csv
+import datetime as dt
 import io
 import itertools
 import random
@@ -15,6 +16,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from yishi.cases import rules
@@ -73,6 +75,12 @@ def test_csv_has_the_workbooks_columns_rows_and_masking(client, tree, street_sta
     Rating.objects.create(
         case=first, source_case=first, value=RatingValue.BASIC, round=0, rated_at=first.submitted_at
     )
+    # Every timestamp, past midnight in Beijing (the day before, in UTC): PostgreSQL writes the CSV's times
+    # itself (``_LocalText``), the workbook's come from Python (and are rounded to the second by Excel's
+    # day fractions, hence microseconds under half a second).
+    moment = dt.datetime(2026, 3, 1, 16, 30, 45, 400000, tzinfo=dt.UTC)
+    stamps = {name: moment + dt.timedelta(hours=i) for i, name in enumerate(dashboard._LEDGER_TIMES)}
+    Case.objects.filter(pk=first.pk).update(**stamps)
     sheet = xlsx_sheets(client, street_staff)["诉求台账"]
     workbook_rows = [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]
     rows = csv_rows(client, street_staff)
@@ -85,6 +93,8 @@ def test_csv_has_the_workbooks_columns_rows_and_masking(client, tree, street_sta
             assert row[name] == ("" if expected is None else str(expected)), name
     by_number = {r["编号"]: r for r in rows}
     assert (by_number[first.number]["评价"], by_number[first.number]["反映人"]) == ("基本满意", "戈兆忠")
+    assert by_number[first.number]["提交时间"] == "2026-03-02 00:30:45"
+    assert by_number[first.number]["办结时间"] == "2026-03-02 03:30:45"
     assert by_number[anonymous.number]["反映人"] == "匿名" and by_number[anonymous.number]["联系电话"] == ""
     auditor = user_with_role("auditor", tree.street, username="jinxing-auditor")
     masked = {r["编号"]: r for r in csv_rows(client, auditor)}
@@ -92,6 +102,24 @@ def test_csv_has_the_workbooks_columns_rows_and_masking(client, tree, street_sta
     # format=csv on the workbook's address gives the same file; the filters apply to the CSV too.
     assert csv_rows(client, street_staff, url="/cases/ledger.xlsx", format="csv") == rows
     assert csv_rows(client, street_staff, area=tree.sibling.pk) == []
+
+
+def test_csv_times_are_local_and_cut_to_the_second(client, tree, street_staff):
+    case = new_case(tree)
+    moment = dt.datetime(2026, 12, 31, 15, 59, 59, 999999, tzinfo=dt.UTC)
+    stamps = {name: moment + dt.timedelta(minutes=i) for i, name in enumerate(dashboard._LEDGER_TIMES)}
+    Case.objects.filter(pk=case.pk).update(**stamps)
+    with CaptureQueriesContext(connection) as queries:
+        (row,) = csv_rows(client, street_staff)
+    if connection.vendor == "postgresql":  # the times written by the database, not parsed row by row
+        assert any("to_char(" in q["sql"] for q in queries.captured_queries)
+    columns = ["提交时间", "受理时间", "首次联系时间", "办结时间", "答复时间", "归档时间"]
+    expected = [
+        timezone.localtime(stamps[n]).replace(tzinfo=None).isoformat(" ", "seconds")
+        for n in dashboard._LEDGER_TIMES
+    ]
+    assert [row[c] for c in columns] == expected
+    assert row["提交时间"] == "2026-12-31 23:59:59" and row["受理时间"] == "2027-01-01 00:00:59"
 
 
 @pytest.mark.parametrize("params", [{"format": "pdf"}, {"months": "7"}, {"category": "999999"}])

@@ -17,7 +17,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import CharField, F, Func, OuterRef, Subquery, Value
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -426,7 +427,6 @@ LEDGER_CHUNK = 2000
 _LEDGER_FIELDS = (
     "number",
     "title",
-    "submitted_at",
     "channel",
     "category__name",
     "area__name",
@@ -434,11 +434,6 @@ _LEDGER_FIELDS = (
     "status",
     "handling_mode",
     "handler_unit__name",
-    "accepted_at",
-    "first_contact_at",
-    "resolved_at",
-    "replied_at",
-    "closed_at",
     "reopen_count",
     "rating_value",
     "is_anonymous",
@@ -449,6 +444,8 @@ _LEDGER_FIELDS = (
     "handler_unit_id",
     "recorded_by_id",
 )
+# The ledger's timestamps, read as ``<name>_time`` (a datetime, or the local time as text: ``_LocalText``).
+_LEDGER_TIMES = ("submitted_at", "accepted_at", "first_contact_at", "resolved_at", "replied_at", "closed_at")
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection); residents write titles.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -459,21 +456,46 @@ class LedgerExportForm(LedgerFilterForm):
     )
 
 
-def _ledger_values(qs):
-    """The ledger's cases of ``qs`` newest first, as named rows of ``_LEDGER_FIELDS`` with the latest rating."""
+class _LocalText(Func):
+    """A timestamp as ``YYYY-MM-DD HH:MM:SS`` in the time zone ``tz`` (seconds cut, as ``isoformat`` cuts
+    them), written by PostgreSQL. Parsing six timestamps a row in Python (psycopg's loader under Django's)
+    and formatting them again was most of the CSV ledger's time: 3 of 6.6 s of CPU per 100,000 rows."""
+
+    template = "to_char(%(expressions)s, 'YYYY-MM-DD HH24:MI:SS')"
+    arg_joiner = " AT TIME ZONE "
+    output_field = CharField()
+
+    def __init__(self, expression, tz: str):
+        super().__init__(expression, Value(tz))
+
+    def as_sql(self, compiler, connection, **extra):
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("_LocalText is PostgreSQL's; other databases format in Python")
+        return super().as_sql(compiler, connection, **extra)
+
+
+def _ledger_values(qs, *, text_times: bool = False):
+    """The ledger's cases of ``qs`` newest first, as named rows of ``_LEDGER_FIELDS`` with the latest rating
+    and the ``_LEDGER_TIMES`` as ``<name>_time``: aware datetimes, or with ``text_times`` on PostgreSQL the
+    local time as text (on SQLite the timestamps are text already and Python's converter is cheap)."""
     # One probe of the unique index (case, source_case, round), read backwards: the latest round's rating.
     latest_rating = Rating.objects.filter(case=OuterRef("pk"), source_case=OuterRef("pk")).order_by("-round")
+    if text_times and connection.vendor == "postgresql":
+        tz = timezone.get_current_timezone_name()
+        times = {f"{name}_time": _LocalText(name, tz) for name in _LEDGER_TIMES}
+    else:
+        times = {f"{name}_time": F(name) for name in _LEDGER_TIMES}
     return (
-        qs.annotate(rating_value=Subquery(latest_rating.values("value")[:1]))
+        qs.annotate(rating_value=Subquery(latest_rating.values("value")[:1]), **times)
         .order_by("-submitted_at", "-id")
-        .values_list(*_LEDGER_FIELDS, named=True)
+        .values_list(*_LEDGER_FIELDS, *times, named=True)
     )
 
 
 def _ledger_rows(user, qs, *, text_times: bool):
-    """One list of cells per case, in ``LEDGER_HEADER``'s order; timestamps in local time, as naive datetimes
-    or (``text_times``) as ``YYYY-MM-DD HH:MM:SS``. The reporter's name and phone are masked unless the user
-    may see the case's contact data (decided without a query).
+    """One list of cells per case of ``qs`` (``_ledger_values``), in ``LEDGER_HEADER``'s order; timestamps in
+    local time, as naive datetimes or (``text_times``) as ``YYYY-MM-DD HH:MM:SS``. The reporter's name and
+    phone are masked unless the user may see the case's contact data (decided without a query).
 
     Everything that depends on the request (grants, language, time zone) is read here, before the rows: a
     streamed response is written after the view has returned.
@@ -490,6 +512,8 @@ def _ledger_rows(user, qs, *, text_times: bool):
     def when(value):
         if value is None:
             return None if not text_times else ""
+        if value.__class__ is str:  # written by the database (_LocalText)
+            return value
         local = value.astimezone(tz).replace(tzinfo=None)
         return local.isoformat(" ", "seconds") if text_times else local
 
@@ -497,34 +521,37 @@ def _ledger_rows(user, qs, *, text_times: bool):
 
 
 def _rows(qs, when, sees_contact, channels, statuses, modes, ratings, anonymous):
-    for c in qs.iterator(chunk_size=LEDGER_CHUNK):
-        if c.is_anonymous:
-            name, phone = anonymous, ""
-        elif sees_contact(c):
-            name, phone = c.reporter_name, c.reporter_phone
-        else:
-            name, phone = mask_name(c.reporter_name), mask_phone(c.reporter_phone)
-        yield [
-            c.number,
-            c.title,
-            when(c.submitted_at),
-            channels.get(c.channel, c.channel),
-            c.category__name,
-            c.area__name,
-            c.address,
-            statuses.get(c.status, c.status),
-            modes.get(c.handling_mode, "") if c.handling_mode else "",
-            c.handler_unit__name or "",
-            when(c.accepted_at),
-            when(c.first_contact_at),
-            when(c.resolved_at),
-            when(c.replied_at),
-            when(c.closed_at),
-            c.reopen_count,
-            ratings.get(c.rating_value, "") if c.rating_value else "",
-            name,
-            phone,
-        ]
+    # In a transaction: PostgreSQL then reads the cursor as it is fetched. In autocommit, Django declares it
+    # WITH HOLD, and the server writes the whole result (300 MB for a million cases) before the first row.
+    with transaction.atomic(savepoint=False):  # no savepoint to roll back to: a read
+        for c in qs.iterator(chunk_size=LEDGER_CHUNK):
+            if c.is_anonymous:
+                name, phone = anonymous, ""
+            elif sees_contact(c):
+                name, phone = c.reporter_name, c.reporter_phone
+            else:
+                name, phone = mask_name(c.reporter_name), mask_phone(c.reporter_phone)
+            yield [
+                c.number,
+                c.title,
+                when(c.submitted_at_time),
+                channels.get(c.channel, c.channel),
+                c.category__name,
+                c.area__name,
+                c.address,
+                statuses.get(c.status, c.status),
+                modes.get(c.handling_mode, "") if c.handling_mode else "",
+                c.handler_unit__name or "",
+                when(c.accepted_at_time),
+                when(c.first_contact_at_time),
+                when(c.resolved_at_time),
+                when(c.replied_at_time),
+                when(c.closed_at_time),
+                c.reopen_count,
+                ratings.get(c.rating_value, "") if c.rating_value else "",
+                name,
+                phone,
+            ]
 
 
 # The columns people type (or residents submit): the ones a spreadsheet could take for a formula.
@@ -616,11 +643,10 @@ def ledger(request, fmt: str = "xlsx"):
         qs = qs.filter(status=data["status"])
     if data.get("q"):
         qs = filter_cases(qs, data["q"])
-    qs = _ledger_values(qs)
     header = [str(h) for h in LEDGER_HEADER]
-    if fmt == "csv":
-        return _csv_ledger(_ledger_rows(request.user, qs, text_times=True), header)
-    return _xlsx_ledger(_ledger_rows(request.user, qs, text_times=False), header)
+    text_times = fmt == "csv"
+    rows = _ledger_rows(request.user, _ledger_values(qs, text_times=text_times), text_times=text_times)
+    return _csv_ledger(rows, header) if text_times else _xlsx_ledger(rows, header)
 
 
 @login_required
