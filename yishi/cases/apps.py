@@ -18,11 +18,11 @@ class CasesConfig(AppConfig):
         from yishi.core import caching
 
         from . import signals  # noqa: F401  (keeps the rollup of the rates right on every write)
-        from .models import Category
+        from .models import Category, CategoryRoute
 
         # Options offered from the cache: the case list's areas and categories, the case page's units and
-        # people (staff_forms).
-        for model in (Area, Category, Unit, Person):
+        # people (staff_forms); the routes of categories (``selectors.route_for``).
+        for model in (Area, Category, Unit, Person, CategoryRoute):
             caching.watch(model)
         from .workflow import Action
 

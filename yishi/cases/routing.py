@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from yishi.core import caching
+
 from .models import Category
 
 
 def selectable_categories() -> list[Category]:
     """Active categories a case may be filed under: the leaves of the active tree (a category whose active
-    children exist is a heading, not a choice), in display order."""
+    children exist is a heading, not a choice), in display order. From the cache (every intake reads them);
+    any change to a category drops it."""
+    return caching.remembered("selectable-categories", (), [Category], _selectable_categories)
+
+
+def _selectable_categories() -> list[Category]:
     active = list(Category.objects.filter(is_active=True).order_by("order", "key"))
     parents = {c.parent_id for c in active if c.parent_id}
     return [c for c in active if c.pk not in parents]

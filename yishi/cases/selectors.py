@@ -689,7 +689,19 @@ def route_for(case: Case) -> tuple[str, Unit | None]:
 
     The route of the deepest area on the case's path wins; a category without its own route takes its
     parent category's; with none at all, the community handles it. A suggestion only: nobody is dispatched.
+    From the cache per category and area (the intake's answer and the case page show it).
     """
+    from .models import CategoryRoute
+
+    return caching.remembered(
+        "route",
+        (case.category_id, case.area_path),
+        [CategoryRoute, Category, Area, Unit],
+        lambda: _route(case),
+    )
+
+
+def _route(case: Case) -> tuple[str, Unit | None]:
     from .models import CategoryRoute, HandlingLevel
 
     category_ids = []

@@ -11,6 +11,13 @@ class RoutingConfig(AppConfig):
 
     def ready(self) -> None:
         from yishi.audit.labels import register_verb_labels
+        from yishi.core import caching
+
+        from .models import RoutingModel, RoutingSettings
+
+        # Read at every intake from the cache: the live model's row and the settings.
+        for model in (RoutingModel, RoutingSettings):
+            caching.watch(model)
 
         register_verb_labels(
             {

@@ -82,7 +82,13 @@ class RoutingSettings(models.Model):
 
     @classmethod
     def current(cls) -> "RoutingSettings":
-        return cls.objects.order_by("pk").first() or cls()
+        """The settings (the first row, or the defaults unsaved), from the cache: read at every intake. A
+        save drops the entry (``caching.watch`` in the app's ``ready``)."""
+        from yishi.core import caching
+
+        return caching.remembered(
+            "routing-settings", (), [cls], lambda: cls.objects.order_by("pk").first() or cls()
+        )
 
 
 class SuggestionSource(models.TextChoices):

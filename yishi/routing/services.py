@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from yishi.audit.services import audit_record
+from yishi.core import caching
 
 from . import engine
 from .models import CaseSuggestion, RoutingCorrection, RoutingModel, RoutingSettings, Source, SuggestionSource
@@ -242,8 +243,11 @@ def routing_promote(*, actor=None, candidate: RoutingModel) -> bool:
 
 
 def usable_model() -> RoutingModel | None:
-    """The live version, if each of its categories was trained on at least the setting's minimum cases."""
-    live = RoutingModel.objects.filter(is_live=True).first()
+    """The live version, if each of its categories was trained on at least the setting's minimum cases. The
+    live row comes from the cache (read at every intake; a promotion saves it, which drops the entry)."""
+    live = caching.remembered(
+        "routing-live", (), [RoutingModel], lambda: RoutingModel.objects.filter(is_live=True).first()
+    )
     if live is None or live.min_support < RoutingSettings.current().min_cases_per_category:
         return None
     return live

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from yishi.core import caching
+
 from .models import DeadlineRule
 
 
@@ -14,13 +16,18 @@ class DeadlineRuleMissing(LookupError):
 
 
 def deadline_rule_for(*, process: str, step: str, category_key: str = "") -> DeadlineRule:
-    """The rule for this category of the step, else the step's default rule (blank ``category_key``)."""
-    keys = {category_key, ""}
-    rules = {
-        r.category_key: r
-        for r in DeadlineRule.objects.filter(process=process, step=step, category_key__in=keys)
-    }
-    rule = rules.get(category_key) or rules.get("")
+    """The rule for this category of the step, else the step's default rule (blank ``category_key``). From
+    the cache: every intake and transition opens a step (an admin's change to a rule drops the entry)."""
+
+    def read():
+        keys = {category_key, ""}
+        found = {
+            r.category_key: r
+            for r in DeadlineRule.objects.filter(process=process, step=step, category_key__in=keys)
+        }
+        return found.get(category_key) or found.get("")
+
+    rule = caching.remembered("deadline-rule", (process, step, category_key), [DeadlineRule], read)
     if rule is None:
         raise DeadlineRuleMissing(
             f"no deadline rule for process={process!r} step={step!r} (category {category_key!r} nor default); "

@@ -767,7 +767,7 @@ def test_intake_by_token_query_count_is_pinned(w, django_assert_num_queries):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     body = {"area": w.tree.grid.pk, "category": "environment", "title": "路灯不亮", "channel": "phone"}
     client.post("/api/v1/cases/", {**body, "text": "第一件：路灯坏了一周。"}, format="json")  # warm caches
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(19):
         response = client.post("/api/v1/cases/", {**body, "text": "第二件：路灯又坏了。"}, format="json")
     assert response.status_code == 201, response.content
     case = Case.objects.get(number=response.json()["number"])

@@ -47,3 +47,16 @@ def test_inactive_categories_and_headings_are_never_suggested(categories):
 def test_limit_and_explicit_pool(categories):
     assert len(suggest_category("噪音 垃圾 停车", limit=2)) == 2
     assert suggest_category("噪音", categories=[categories["parking"]]) == []
+
+
+def test_a_category_added_or_stopped_is_offered_or_withdrawn_at_once(categories):
+    """Selectable categories come from the cache (every intake reads them); a save drops the entry."""
+    from yishi.cases.tests.factories import CategoryFactory
+
+    before = selectable_categories()
+    assert categories["parking"] in before
+    categories["parking"].is_active = False
+    categories["parking"].save()
+    added = CategoryFactory(key="pets", name="宠物扰民")
+    after = selectable_categories()
+    assert categories["parking"] not in after and added in after

@@ -68,3 +68,19 @@ def test_near_due(rules):
     default, _ = rules
     due = default.due(START)
     assert default.near_due_at(due) == due - dt.timedelta(hours=24)
+
+
+def test_a_rule_changed_or_added_applies_at_once(rules):
+    """Rules are read from the cache; an admin's edit (a save) or a new category rule is seen by the next
+    step opened, not after the cache's timeout."""
+    default, heating = rules
+    assert deadline_rule_for(process="mediation", step="resolve", category_key="noise").amount == 5
+    default.amount = 3
+    default.save()
+    assert deadline_rule_for(process="mediation", step="resolve", category_key="noise").amount == 3
+    DeadlineRule.objects.create(
+        process="mediation", step="resolve", category_key="noise", amount=2, unit=DeadlineUnit.CALENDAR_DAYS
+    )
+    assert deadline_rule_for(process="mediation", step="resolve", category_key="noise").amount == 2
+    heating.delete()
+    assert deadline_rule_for(process="mediation", step="resolve", category_key="heating").amount == 3
