@@ -150,12 +150,19 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
         for path in s.paths[:3]:
             response = client.get(path)
             assert response.status_code == 200, (s.name, path, response.status_code)
-    before = Case.objects.count()
+    before, month = Case.objects.count(), scenarios.newest_month()
     intake = built["intake"]
     client = Client(HTTP_AUTHORIZATION=f"Token {manifest['accounts'][intake.account]['token']}")
     response = client.post(intake.paths[0], intake.body % (1, 1), content_type="application/json")
     assert response.status_code == 201, response.content[:300]
     assert Case.objects.count() == before + 1
+    # Filed outside the district the other scenarios read, and not moving their month (--reuse runs).
+    from yishi.areas.models import Area as Place
+
+    submitted = Case.objects.get(number=response.json()["number"])
+    sample_district = Place.objects.get(pk=manifest["sample"]["district_id"])
+    assert submitted.area.level == "grid" and not submitted.area_path.startswith(sample_district.path)
+    assert scenarios.newest_month() == month
 
     # The before/after pairs of the design choices run on the same city; the branch-merged list is the
     # same page as the single query over the whole visibility condition.
