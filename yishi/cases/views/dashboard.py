@@ -522,7 +522,8 @@ def _ledger_rows(user, qs, *, text_times: bool):
 
 def _rows(qs, when, sees_contact, channels, statuses, modes, ratings, anonymous):
     # In a transaction: PostgreSQL then reads the cursor as it is fetched. In autocommit, Django declares it
-    # WITH HOLD, and the server writes the whole result (300 MB for a million cases) before the first row.
+    # WITH HOLD, and the server copies the whole result (a million cases' rows) before the first row: 5-8 s
+    # at 5 M cases. The transaction only reads; it ends with the last row, or when the client goes away.
     with transaction.atomic(savepoint=False):  # no savepoint to roll back to: a read
         for c in qs.iterator(chunk_size=LEDGER_CHUNK):
             if c.is_anonymous:
