@@ -8,11 +8,12 @@ from operator import or_
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import connection, connections
 from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
+from django.db.models.sql import Query
 from django.utils import timezone
 
 from yishi.accounts.models import Role
@@ -143,11 +144,12 @@ def keyset_page(
     reverse: bool = False,
     keys: bool = False,
     columns: tuple[str, ...] = (),
+    expressions: dict | None = None,
     named: bool = False,
 ) -> list:
     """Up to ``limit`` cases of ``qs`` that ``user`` may see, in (submitted_at, id) order, newest first (oldest
     first with ``reverse``), after the position ``before`` — or with ``keys`` their (submitted_at, id) keys
-    only, no row fetched; with ``columns``, as rows of those fields (``first_rows``).
+    only, no row fetched; with ``columns`` (and ``expressions``), as rows of those fields (``first_rows``).
 
     The user's scope is applied here, always: ``qs`` holds the filters, and may or may not already be limited
     to the scope (``case_visible``); either way only visible cases come back.
@@ -162,7 +164,14 @@ def keyset_page(
     qs = qs.order_by(*ordering)
     branches = case_visible_branches(user)
     return first_rows(
-        qs, branches, limit=limit, key=("submitted_at", "id"), keys=keys, columns=columns, named=named
+        qs,
+        branches,
+        limit=limit,
+        key=("submitted_at", "id"),
+        keys=keys,
+        columns=columns,
+        expressions=expressions,
+        named=named,
     )
 
 
@@ -222,14 +231,17 @@ def first_rows(
     key: tuple[str, str],
     keys: bool = False,
     columns: tuple[str, ...] = (),
+    expressions: dict | None = None,
     named: bool = False,
 ) -> list:
     """The first ``limit`` rows of ``qs`` that satisfy the OR of ``branches`` (None: every row of ``qs``; []:
     none), in ``qs``'s order, which must be by the ``key`` fields (the last one the primary key) — or with
     ``keys`` their key tuples only, no row fetched; with ``columns``, as dicts of those fields (paths across
     relations allowed), or with ``named`` too as named tuples (``values_list(named=True)``: attributes, as
-    on a model instance, without building one). ``qs`` itself must not be a ``values()`` query: the joins
-    its fields need would be carried into every branch's page.
+    on a model instance, without building one); ``expressions`` (name: expression, such as a subquery of a
+    row's related rows) are read as columns of the same rows, after the branches, so that no branch carries
+    them. ``qs`` itself must not be a ``values()`` query: the joins its fields need would be carried into
+    every branch's page.
 
     One query, whatever the number of branches: each branch's first page is its own index scan with LIMIT
     (keys only), the pages are joined by UNION, the first ``limit`` ids of it picked in ``qs``'s order, and
@@ -246,6 +258,9 @@ def first_rows(
     if keys:
         return list(rows.values_list(*key)[:limit])
     if columns:
+        if expressions:
+            rows = rows.annotate(**expressions)
+            columns = (*columns, *expressions)
         rows = rows.values_list(*columns, named=True) if named else rows.values(*columns)
     return list(rows[:limit])
 
@@ -268,18 +283,89 @@ def _among_branches(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str,
     if [name.lstrip("-") for name in qs.query.order_by] != list(key):
         raise ValueError(f"first_rows: qs must be ordered by {key}, not {qs.query.order_by}")
     pages, params = [], []
-    for branch in branches:
-        page = qs.filter(branch).values_list(*key)[:limit]
-        try:
-            sql, page_params = page.query.get_compiler(using=qs.db, connection=connection_).as_sql()
-        except EmptyResultSet:  # a branch that can hold nothing (an IN over no ids)
-            continue
+    for sql, page_params in _branch_pages(qs, branches, limit, key, connection_):
         pages.append(f"SELECT * FROM ({sql}) AS b{len(pages)}")
         params.extend(page_params)
     if not pages:
         return None
     ids = f"SELECT u.{quote(key[-1])} FROM ({' UNION '.join(pages)}) AS u ORDER BY {', '.join(order)} LIMIT {int(limit)}"
     return qs.filter(_among(qs.model, ids, params, connection_))
+
+
+# Where a branch's condition goes in the page query compiled once for every branch (``_branch_pages``).
+_BRANCH_MARK = "yishi_branch(%s)"
+
+
+def _branch_pages(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str, str], connection_) -> list:
+    """(sql, params) of each branch's first page of keys: ``qs.filter(branch).values_list(*key)[:limit]``,
+    leaving out the branches that can hold nothing.
+
+    The page is compiled once with a mark where the branch goes, and only each branch's condition is
+    compiled on its own and put in its place: compiling the whole page per branch (the list's filters, its
+    order, a copy of the query) was most of a list's Python time — 7 ms of a unit's deadline page, whose two
+    lists have four branches each. A branch that needs a join, or matches every row, is compiled whole.
+    """
+    compiled = []
+
+    def whole(branch):
+        page = qs.filter(branch).values_list(*key)[:limit]
+        try:
+            compiled.append(page.query.get_compiler(using=qs.db, connection=connection_).as_sql())
+        except EmptyResultSet:  # a branch that can hold nothing (an IN over no ids)
+            pass
+
+    sentinel = object()  # found by identity among the page's parameters, never sent
+    mark = RawSQL(_BRANCH_MARK, [sentinel], output_field=BooleanField())
+    try:
+        sql, params = (
+            qs.filter(mark)
+            .values_list(*key)[:limit]
+            .query.get_compiler(using=qs.db, connection=connection_)
+            .as_sql()
+        )
+    except EmptyResultSet:  # the filters alone can hold nothing
+        return []
+    at = [i for i, p in enumerate(params) if p is sentinel]
+    if sql.count(_BRANCH_MARK) != 1 or len(at) != 1:
+        for branch in branches:
+            whole(branch)
+        return compiled
+    before, after = list(params[: at[0]]), list(params[at[0] + 1 :])
+    for branch in branches:
+        where = _branch_where(qs.model, branch, connection_)
+        if where is None:
+            continue
+        if where is _WHOLE:
+            whole(branch)
+            continue
+        where_sql, where_params = where
+        compiled.append((sql.replace(_BRANCH_MARK, f"({where_sql})"), [*before, *where_params, *after]))
+    return compiled
+
+
+_WHOLE = object()
+
+
+def _branch_where(model, branch: Q, connection_):
+    """(sql, params) of ``branch`` as a condition on ``model``'s rows; None when it can hold no row;
+    ``_WHOLE`` when it needs a join or matches every row (compiled with the page instead).
+
+    Kept on the branch itself for the model and connection: a page listing twice over the same branches (the
+    deadline page's overdue and due-soon lists) compiles each condition once. A branch is a condition
+    built for one request and not changed after, so what it compiles to cannot change either."""
+    kept = branch.__dict__.setdefault("_yishi_where", {})
+    key = (model._meta.label, connection_.alias)
+    if key in kept:
+        return kept[key]
+    query = Query(model)
+    try:
+        where = query.get_compiler(connection=connection_).compile(query.build_where(branch))
+    except EmptyResultSet:
+        where = None
+    except (FullResultSet, FieldError):
+        where = _WHOLE
+    kept[key] = where
+    return where
 
 
 def _among(model, ids_sql: str, params: list, connection_) -> RawSQL:
@@ -455,13 +541,15 @@ def case_list(
     before: tuple[dt.datetime, int] | None = None,
     limit: int = 20,
     columns: tuple[str, ...] = (),
+    expressions: dict | None = None,
 ) -> list:
     """A page of cases newest first, by keyset: pass the last row's (submitted_at, id) as ``before``.
     ``q`` keeps the cases holding every word of it (``cases.search.filter_cases``).
 
     With ``columns``, the rows are dicts of only those fields (paths such as ``category__name`` allowed;
     ``id`` and ``submitted_at`` always there) instead of cases: a list of twenty that shows seven fields
-    builds its rows several times faster without sixty model instances (a case and its related rows)."""
+    builds its rows several times faster without sixty model instances (a case and its related rows);
+    ``expressions`` add computed columns to those rows (``first_rows``)."""
     # Not limited to the scope here: keyset_page applies it per branch, and a page read through the whole OR
     # of the branches (on top of each branch) only made every query longer to build and to plan.
     columns = ("id", "submitted_at", *columns) if columns else ()
@@ -481,12 +569,17 @@ def case_list(
             # A common word on SQLite: first only among the newest cases of this list (search.window_size).
             # A full page found there is the page; a short one may miss older matches: the whole set decides.
             rows = keyset_page(
-                qs.filter(window_q(q, newest)), user=user, before=before, limit=limit, columns=columns
+                qs.filter(window_q(q, newest)),
+                user=user,
+                before=before,
+                limit=limit,
+                columns=columns,
+                expressions=expressions,
             )
             if len(rows) == limit:
                 return rows
         qs = filter_cases(qs, q)
-    return keyset_page(qs, user=user, before=before, limit=limit, columns=columns)
+    return keyset_page(qs, user=user, before=before, limit=limit, columns=columns, expressions=expressions)
 
 
 def similar_open_cases(

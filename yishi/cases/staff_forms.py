@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import caching, permissions
-from yishi.core.forms import QuickSelect, quick_choices, quick_choices_from
+from yishi.core.forms import (
+    QuickCheckboxInput,
+    QuickSelect,
+    QuickTextInput,
+    quick_choices,
+    quick_choices_from,
+)
 
 from .models import Category, Channel, ReplyChannel, Step, Urgency
 from .workflow import Status
@@ -83,14 +89,14 @@ class CaseFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部"))] + Status.choices, widget=QuickSelect
     )
-    open = forms.BooleanField(label=_("只看未办结"), required=False)
+    open = forms.BooleanField(label=_("只看未办结"), required=False, widget=QuickCheckboxInput)
     area = forms.ModelChoiceField(
         label=_("区域"), required=False, queryset=Area.objects.none(), widget=QuickSelect
     )
     category = forms.ModelChoiceField(
         label=_("类别"), required=False, queryset=Category.objects.all(), widget=QuickSelect
     )
-    q = forms.CharField(label=_("编号或内容"), required=False, max_length=100)
+    q = forms.CharField(label=_("编号或内容"), required=False, max_length=100, widget=QuickTextInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Form helpers shared by every app's pages."""
 
+import functools
 from html import escape as html_escape
 
 from django import forms
@@ -38,45 +39,99 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _attrs_html(attrs: dict) -> str:
+    """Attributes as Django's ``attrs.html`` writes them: in order, True as a bare name, False left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+            for key, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def _options_html(choices) -> str:
+    """The ``<option>`` (and ``<optgroup>``) markup of ``choices``, none selected."""
+    parts = []
+    for option_value, label in choices:
+        if isinstance(label, (list, tuple)):
+            parts.append(
+                f'<optgroup label="{html_escape(str(option_value))}">{_options_html(label)}</optgroup>'
+            )
+            continue
+        option_value = "" if option_value is None else str(option_value)
+        # html.escape, which django.utils.html.escape wraps (a lazy-text check and a SafeString per call):
+        # the same text, for the thousands of options of a case page's selects.
+        parts.append(f'<option value="{html_escape(option_value)}">{html_escape(str(label))}</option>')
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered_options_html(key: tuple) -> str:
+    """``_options_html`` of options offered again and again (a scope's areas on every list page), written
+    once per worker. ``key`` holds (type, value, label) of each option, a lazy label as its text in the
+    active language, so each language has its own entry."""
+    return _options_html((value, label) for _type, value, label in key)
+
+
 class QuickSelect(forms.Select):
     """A single ``<select>`` whose options are written in Python rather than through Django's option template.
 
     Django renders every option through a template include (about 40 µs each): harmless for ten options, but
     the list filters and the dispatch forms offer hundreds (areas, units, categories), and there it was a
-    third of the page's time. Same markup, attributes, groups and selected state as ``forms.Select``.
+    third of the page's time. Same markup, attributes, groups and selected state as ``forms.Select``. The
+    same options written again (the list filters on every request) come from a per-worker cache of their
+    markup, the selected ones marked in it.
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        selected = set(self.format_value(value))
-        # The attributes as Django's attrs.html writes them: in order, True as a bare name, False left out.
-        written = format_html_join(
-            "",
-            "{}",
-            (
-                (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
-                for key, value in self.build_attrs(self.attrs, attrs).items()
-                if value is not False
-            ),
+        choices = tuple(self.choices)
+
+        def as_text(label):
+            return label if isinstance(label, (list, tuple)) else str(label)
+
+        try:
+            # The values' types are part of the key: 1 and True are equal, yet written differently.
+            options = _remembered_options_html(tuple((type(v), v, as_text(label)) for v, label in choices))
+        except TypeError:  # an optgroup's options are a list, which cannot be a key
+            options = _options_html(choices)
+        for selected in self.format_value(value):
+            # Values are unique within a select, so the first such option is the one.
+            plain = f'<option value="{html_escape(str(selected))}">'
+            options = options.replace(plain, plain[:-1] + " selected>", 1)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            _attrs_html(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),
         )
 
-        def options(choices) -> str:
-            parts = []
-            for option_value, label in choices:
-                if isinstance(label, (list, tuple)):
-                    parts.append(
-                        format_html('<optgroup label="{}">{}</optgroup>', option_value, options(label))
-                    )
-                    continue
-                option_value = "" if option_value is None else str(option_value)
-                mark = " selected" if option_value in selected else ""
-                # html.escape, which django.utils.html.escape wraps (a lazy-text check and a SafeString per
-                # call): the same text, for the thousands of options of a case page's selects.
-                parts.append(
-                    f'<option value="{html_escape(option_value)}"{mark}>{html_escape(str(label))}</option>'
-                )
-            return mark_safe("".join(parts))
 
-        return format_html('<select name="{}"{}>{}</select>', name, written, options(self.choices))
+class QuickInputMixin:
+    """An ``<input>`` widget written in Python rather than through Django's ``input.html`` template (a
+    template render per field was most of a small filter form's cost): the same markup, from the same
+    ``get_context``, so the type, value and ``checked`` state follow the widget's own rules."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        written = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            widget["name"],
+            written,
+            _attrs_html(widget["attrs"]),
+        )
+
+
+class QuickTextInput(QuickInputMixin, forms.TextInput):
+    pass
+
+
+class QuickCheckboxInput(QuickInputMixin, forms.CheckboxInput):
+    pass
 
 
 def quick_choices(field: forms.ModelChoiceField, queryset=None, *, label: str = "name") -> None:

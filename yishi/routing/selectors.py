@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from django.db.models import Exists, OuterRef
 
 from .models import CaseSuggestion, RoutingModel
 
@@ -11,16 +11,11 @@ def suggestion_for(case) -> CaseSuggestion | None:
     return CaseSuggestion.objects.filter(case=case).select_related("category").first()
 
 
-def manual_case_ids(case_ids: Iterable[int]) -> set[int]:
-    """Of the cases ``case_ids`` (already visible to the reader), the ids flagged for manual dispatch
-    (人工分类派单) and not yet confirmed by staff — one query for a whole list."""
-    ids = list(case_ids)
-    if not ids:
-        return set()
-    return set(
-        CaseSuggestion.objects.filter(case_id__in=ids, manual=True, confirmed_at__isnull=True).values_list(
-            "case_id", flat=True
-        )
+def awaits_manual_dispatch() -> Exists:
+    """Whether the case of the row (``OuterRef("pk")``) is flagged for manual dispatch (人工分类派单) and not
+    yet confirmed by staff: a column of a list's rows, read with them in the same query."""
+    return Exists(
+        CaseSuggestion.objects.filter(case_id=OuterRef("pk"), manual=True, confirmed_at__isnull=True)
     )
 
 

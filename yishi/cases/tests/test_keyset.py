@@ -226,3 +226,43 @@ def test_first_rows_merges_overlapping_branches_and_skips_empty_ones(tree, staff
         assert selectors.first_rows(qs, [Q(pk__in=[])], limit=7, key=("submitted_at", "id")) == []
         assert selectors.first_rows(qs, [], limit=7, key=("submitted_at", "id")) == []
     assert len(world.initial) == len(every)
+
+
+def test_each_branch_page_is_the_page_of_the_whole_query_with_that_branch(tree, staff, monkeypatch):
+    """``_branch_pages`` compiles the page once and each branch's condition alone: every branch kind a list
+    has (a subtree, a unit, a subquery of ids, one's own cases, parameters before and after the mark), a
+    branch needing a join, one matching every row and one that can hold nothing give the rows the page
+    compiled whole with that branch gives."""
+    from django.db import connection
+    from django.db.models import Q, QuerySet
+
+    from yishi.areas.models import subtree_q
+
+    World(tree, 11)
+    first = Case.objects.order_by("pk").first()
+    qs = Case.objects.filter(submitted_at__gte=START, title__startswith="诉").order_by("-submitted_at", "-id")
+    branches = [
+        subtree_q(tree.grid.path, "area_path"),
+        Q(handler_unit_id=first.handler_unit_id) | Q(reporter_id=first.reporter_id),
+        Q(pk__in=Case.objects.filter(area=tree.community).values("pk")),
+        Q(recorded_by_id=staff.pk) | Q(is_open=True, status="submitted"),
+        Q(category__key="environment"),  # a join: compiled whole
+        ~Q(pk__in=[]),  # every row
+        Q(pk__in=[]),  # nothing: left out
+    ]
+    filtered = []
+    plain_filter = QuerySet.filter
+    monkeypatch.setattr(
+        QuerySet, "filter", lambda self, *a, **k: filtered.append(a) or plain_filter(self, *a, **k)
+    )
+    pages = selectors._branch_pages(qs, branches, 5, ("submitted_at", "id"), connection)
+    monkeypatch.undo()
+    assert len(pages) == len(branches) - 1
+    # The page once with the mark; whole only the branch with a join and the one matching every row.
+    assert len(filtered) == 3
+    wanted = [list(qs.filter(b).values_list("submitted_at", "id")[:5]) for b in branches[:-1]]
+    with connection.cursor() as cursor:
+        for (sql, params), rows in zip(pages, wanted, strict=True):
+            cursor.execute(sql, params)
+            assert [pk for _at, pk in cursor.fetchall()] == [pk for _at, pk in rows]
+    assert any(rows for rows in wanted)

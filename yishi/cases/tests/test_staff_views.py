@@ -139,14 +139,14 @@ def test_list_query_count_is_pinned(client, w, django_assert_num_queries):
     for i in range(30):
         new_case(w, title=f"诉求{i}")
     client.force_login(w.staff)
-    # 10: the session, the user, the grants, the page's rows (every visibility branch's first page of ids and
-    # the rows among them: one query), their next deadlines, smart routing's manual-dispatch flags, the
-    # notification badge, and the filter's options (the children of the user's areas, then those and theirs,
-    # and the categories), which the next request finds in the cache.
-    with django_assert_num_queries(10):
+    # 8: the session, the user, the grants, the page's rows (every visibility branch's first page of ids and
+    # the rows among them, with their next deadline and manual-dispatch flag: one query), the notification
+    # badge, and the filter's options (the children of the user's areas, then those and theirs, and the
+    # categories), which the next request finds in the cache.
+    with django_assert_num_queries(8):
         response = client.get(reverse("cases:list"))
     assert len(response.context["rows"]) == 20
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(5):
         response = client.get(reverse("cases:list"), {"open": "on"})
     assert len(response.context["rows"]) == 20
 
@@ -721,6 +721,34 @@ def test_case_list_rows_escape_what_they_show_and_flag_the_next_deadline(client,
     assert "<b>井盖</b>" not in row and "&lt;b&gt;井盖&lt;/b&gt; &amp; 积水" in row
     assert f'href="{reverse("cases:detail", args=[case.number])}"' in row
     assert 'data-testid="flag-overdue"' in row and "<td>—</td>" in row  # no handling unit yet
+
+
+def test_case_list_shows_the_earliest_open_deadline_other_than_rating(client, w):
+    """The list's deadline column is the earliest deadline of the case's open steps, read with the rows: a
+    step done, or the rating step, never counts, however early its deadline."""
+    case = new_case(w, title="路灯不亮")
+    now = timezone.now()
+    CaseStep.objects.filter(case=case).update(due_at=now + dt.timedelta(days=10))
+    later = CaseStep.objects.create(
+        case=case, step=Step.FIRST_CONTACT, area_path=case.area_path, due_at=now + dt.timedelta(days=3)
+    )
+    CaseStep.objects.create(
+        case=case, step=Step.RATE, area_path=case.area_path, due_at=now + dt.timedelta(days=1)
+    )
+    client.force_login(w.staff)
+
+    def due_cell() -> str:
+        html = client.get(reverse("cases:list")).content.decode()
+        (row,) = [r for r in html.split("<tr ") if f'data-number="{case.number}"' in r]
+        return row.split("<td>")[-1]
+
+    local = timezone.localtime(now + dt.timedelta(days=3))
+    assert f"{Step.FIRST_CONTACT.label} {local:%m-%d %H:%M}" in due_cell()
+    assert 'data-testid="flag-' not in due_cell()
+    CaseStep.objects.filter(pk=later.pk).update(done_at=now)
+    assert f"{timezone.localtime(now + dt.timedelta(days=10)):%m-%d %H:%M}" in due_cell()
+    CaseStep.objects.filter(case=case).exclude(step=Step.RATE).update(done_at=now)
+    assert due_cell().startswith("—")
 
 
 def test_pending_deadlines_carry_the_handling_unit_into_its_deadline_list(w):

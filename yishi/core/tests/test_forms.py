@@ -7,7 +7,7 @@ from django import forms
 from django.db import models
 
 from yishi.core.choices import choice_label
-from yishi.core.forms import QuickSelect
+from yishi.core.forms import QuickCheckboxInput, QuickSelect, QuickTextInput
 
 
 class Colour(models.TextChoices):
@@ -76,3 +76,48 @@ def test_quick_choices_offer_and_accept_what_the_model_select_does(required, dja
     assert make({"category": chosen.pk}).is_valid()
     hidden = make({"category": Category.objects.get(key="k2").pk})
     assert not hidden.is_valid() and "category" in hidden.errors
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=20, widget=QuickTextInput(attrs={"placeholder": "编号"}))
+    open = forms.BooleanField(required=False, widget=QuickCheckboxInput)
+
+
+class PlainSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=20, widget=forms.TextInput(attrs={"placeholder": "编号"}))
+    open = forms.BooleanField(required=False)
+
+
+@pytest.mark.parametrize("data", [None, {}, {"q": '"噪音" <b>', "open": "on"}, {"q": "12", "open": ""}])
+@pytest.mark.parametrize("name", ["q", "open"])
+def test_quick_inputs_write_the_markup_of_django_s_inputs(data, name):
+    """The same type, value (escaped), attributes and checked state as Django's templates write."""
+    assert str(SearchForm(data)[name]) == str(PlainSearchForm(data)[name]).strip()
+
+
+def test_quick_select_marks_the_chosen_option_each_time_from_the_same_options():
+    """Options written once are reused: each rendering marks only its own choice."""
+    choices = [("", "全部"), (1, "一"), (2, "二"), (True, "一")]
+    select = QuickSelect(choices=choices)
+    first, second = select.render("x", 1), select.render("x", 2)
+    assert first.count(" selected") == second.count(" selected") == 1
+    assert '<option value="1" selected>一</option>' in first
+    assert '<option value="2" selected>二</option>' in second
+    assert '<option value="True">一</option>' in second
+    assert (
+        QuickSelect(choices=[(1, "一")]).render("x", None)
+        == '<select name="x"><option value="1">一</option></select>'
+    )
+
+
+def test_quick_select_writes_a_lazy_label_in_the_active_language():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    select = QuickSelect(choices=[("", gettext_lazy("全部"))])
+    with translation.override("zh-hans"):
+        chinese = select.render("x", None)
+    with translation.override("en"):
+        english = select.render("x", None)
+    assert ">全部<" in chinese
+    assert ">全部<" not in english

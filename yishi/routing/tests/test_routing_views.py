@@ -67,6 +67,9 @@ def test_manual_dispatch_flag_on_the_list_and_the_page(client, tree, categories,
     # Confirming the category by one click ends the flag.
     client.post(reverse("routing:recategorize", args=[flagged.number]), {"category": categories["noise"].pk})
     assert not CaseSuggestion.objects.get(case=flagged).needs_manual_dispatch
+    listing = client.get(reverse("cases:list")).content.decode()
+    row = listing.split(f'data-number="{flagged.number}"')[1].split("</tr>")[0]
+    assert 'data-testid="manual-dispatch"' not in row
 
 
 def test_opinion_box_hints_say_which_suggestion(client, tree, categories, live):
