@@ -68,11 +68,13 @@ def _options_html(choices) -> str:
     return "".join(parts)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _remembered_options_html(key: tuple) -> str:
     """``_options_html`` of options offered again and again (a scope's areas on every list page), written
     once per worker. ``key`` holds (type, value, label) of each option, a lazy label as its text in the
-    active language, so each language has its own entry."""
+    active language, so each language has its own entry. 64 entries: a select of a thousand options is
+    about 60 kB of markup and as much of key, so a worker keeps a few MB at most, and options offered once
+    (one case's nearby people) soon give way to those offered on every request."""
     return _options_html((value, label) for _type, value, label in key)
 
 
@@ -127,11 +129,11 @@ class QuickInputMixin:
 
 
 class QuickTextInput(QuickInputMixin, forms.TextInput):
-    pass
+    """``forms.TextInput`` written by ``QuickInputMixin``."""
 
 
 class QuickCheckboxInput(QuickInputMixin, forms.CheckboxInput):
-    pass
+    """``forms.CheckboxInput`` written by ``QuickInputMixin`` (checked as ``check_test`` decides)."""
 
 
 def quick_choices(field: forms.ModelChoiceField, queryset=None, *, label: str = "name") -> None:
