@@ -18,8 +18,10 @@ Rules:
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,3 +100,37 @@ def watch(model) -> None:
     uid = f"yishi.core.caching:{model._meta.label_lower}"
     post_save.connect(on_change, sender=model, weak=False, dispatch_uid=uid)
     post_delete.connect(on_change, sender=model, weak=False, dispatch_uid=uid)
+
+
+class WorkerMemo:
+    """A bounded map kept by one worker process (least recently used entries dropped first): what a worker
+    computes again and again from the same inputs and never needs to share — compiled SQL of a list's
+    shape, not data. Not the cache: nothing in it can go stale, since its keys hold everything its values
+    are computed from. Safe across threads (a live-server test's, a threaded server's)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, default=None):
+        with self._lock:
+            try:
+                self._entries.move_to_end(key)
+            except KeyError:
+                return default
+            return self._entries[key]
+
+    def set(self, key: Hashable, value) -> None:
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -91,3 +91,15 @@ def test_the_redis_cache_builds_one_client_per_pool():
     client = backend._cache.get_client(write=True)
     assert backend._cache.get_client() is client
     assert client.connection_pool is backend._cache._get_connection_pool(False)
+
+
+def test_a_worker_memo_keeps_the_most_recently_used_entries():
+    memo = caching.WorkerMemo(2)
+    memo.set("a", 1)
+    memo.set("b", 2)
+    assert memo.get("a") == 1  # now the most recent
+    memo.set("c", 3)
+    assert (memo.get("a"), memo.get("b"), memo.get("c")) == (1, None, 3)
+    assert memo.get("b", "missing") == "missing" and len(memo) == 2
+    memo.clear()
+    assert len(memo) == 0
