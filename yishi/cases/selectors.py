@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
+import weakref
 from functools import reduce
 from operator import or_
 from typing import NamedTuple
@@ -14,6 +17,7 @@ from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.db.models.sql import Query
+from django.db.models.utils import create_namedtuple_class
 from django.utils import timezone
 
 from yishi.accounts.models import Role
@@ -93,9 +97,8 @@ def _branches(user, via: str = "") -> list[_Branch] | None:
         if g.role in AREA_READERS:
             branches.append(_Branch("area", _walkable(g.area), area=g.area))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
-            whistled = CasePart.objects.filter(unit_id=g.unit_id).values("case_id")
             branches.append(_Branch("unit", on_case(handler_unit_id=g.unit_id), unit_id=g.unit_id))
-            branches.append(_Branch("parts", on_case(pk__in=whistled), unit_id=g.unit_id))
+            branches.append(_Branch("parts", _ids_among(via, "whistled", g.unit_id), unit_id=g.unit_id))
             branches.append(
                 _Branch("", on_case(status=Status.IN_POOL) & subtree_q(g.unit.area.path, "area_path"))
             )
@@ -104,12 +107,31 @@ def _branches(user, via: str = "") -> list[_Branch] | None:
             )
     branches.append(_Branch("", on_case(recorded_by_id=user.pk)))
     if user.person_id:
-        merged_from_own = Case.objects.filter(reporter_id=user.person_id, merged_into__isnull=False).values(
-            "merged_into_id"
-        )
         branches.append(_Branch("", on_case(reporter_id=user.person_id)))
-        branches.append(_Branch("", on_case(pk__in=merged_from_own)))
+        branches.append(_Branch("", _ids_among(via, "merged-from", user.person_id)))
     return branches
+
+
+# The branches over a subquery of ids, kept per worker. A condition over a queryset equals only itself, so
+# one built anew on every request was compiled anew on every list (``_branch_where``); kept, it is compiled
+# once. A queryset in a condition is only ever compiled into the query around it (a copy of it), never
+# evaluated, so a kept one cannot go stale.
+_SUBQUERY_BRANCHES = caching.WorkerMemo(1024)
+
+
+def _ids_among(via: str, kind: str, pk: int) -> Q:
+    """The cases among a subquery's ids as a branch: ``"whistled"`` to the unit ``pk`` (its parts), or
+    ``"merged-from"`` the cases the person ``pk`` reported (the cases those were merged into)."""
+    key = (via, kind, pk)
+    condition = _SUBQUERY_BRANCHES.get(key)
+    if condition is None:
+        if kind == "whistled":
+            ids = CasePart.objects.filter(unit_id=pk).values("case_id")
+        else:
+            ids = Case.objects.filter(reporter_id=pk, merged_into__isnull=False).values("merged_into_id")
+        condition = Q(**{f"{via}pk__in": ids})
+        _SUBQUERY_BRANCHES.set(key, condition)
+    return condition
 
 
 def case_visible_q(user, via: str = "") -> Q | None:
@@ -243,18 +265,25 @@ def first_rows(
     them. ``qs`` itself must not be a ``values()`` query: the joins its fields need would be carried into
     every branch's page.
 
-    One query, whatever the number of branches: each branch's first page is its own index scan with LIMIT
-    (keys only), the pages are joined by UNION, the first ``limit`` ids of it picked in ``qs``'s order, and
-    only those rows are read (``_among_branches``, ``_among``). Why per branch: over the whole OR the
-    database would gather every visible row and sort them. Why one query: a list has four to six branches, and a query per branch cost a round trip
-    and a plan each — on two cores shared with the database, most of a list's time.
+    One query, whatever the number of branches (two for ``columns`` on PostgreSQL: ``reads_per_list``): each
+    branch's first page is its own index scan with LIMIT (keys only), the pages are joined by UNION, the
+    first ``limit`` ids of it picked in ``qs``'s order, and only those rows are read (``_branch_ids``,
+    ``_among``), with ``columns`` by a statement compiled once per worker (``_rows_statement``). Why per
+    branch: over the whole OR the database would gather every visible row and sort them. Why not a query
+    per branch: a list has four to six branches, and each cost a round trip and a plan — on two cores shared
+    with the database, most of a list's time.
     """
     if branches is None:
         rows = qs
     else:
-        rows = _among_branches(qs, branches, limit, key)
-        if rows is None:
+        ids = _branch_ids(qs, branches, limit, key)
+        if ids is None:
             return []
+        if columns and not keys:
+            statement = _rows_statement(qs, columns, expressions, named, limit)
+            if statement is not None:
+                return statement.read(*ids)
+        rows = qs.filter(_among(qs.model, *ids, connections[qs.db]))
     if keys:
         return list(rows.values_list(*key)[:limit])
     if columns:
@@ -265,9 +294,9 @@ def first_rows(
     return list(rows[:limit])
 
 
-def _among_branches(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str, str]) -> QuerySet | None:
-    """``qs`` limited to the first ``limit`` of the union of each branch's first ``limit`` rows (``first_rows``);
-    None when no branch can hold a row.
+def _branch_ids(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str, str]) -> tuple[str, list] | None:
+    """(sql, params) selecting the ids of the first ``limit`` of the union of each branch's first ``limit``
+    rows of ``qs`` (``first_rows``), in ``qs``'s order; None when no branch can hold a row.
 
     The union is of the branches' keys, and its first ``limit`` ids are picked in the database, in ``qs``'s
     order: the rows are then read for those ids alone, not for every branch's page (a unit's deadline list
@@ -289,7 +318,161 @@ def _among_branches(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str,
     if not pages:
         return None
     ids = f"SELECT u.{quote(key[-1])} FROM ({' UNION '.join(pages)}) AS u ORDER BY {', '.join(order)} LIMIT {int(limit)}"
-    return qs.filter(_among(qs.model, ids, params, connection_))
+    return ids, params
+
+
+# Where the ids of a list's rows go in its rows' statement compiled once per worker (``_rows_statement``).
+_ROWS_MARK = "yishi_rows(%s)"
+_ROW_STATEMENTS = caching.WorkerMemo(64)
+
+
+class _RowsStatement(NamedTuple):
+    """A list's rows query compiled once, its ids' condition left out: ``head`` + condition + ``tail``, with
+    the columns' names and Django's converters of their values (``first_rows``); on PostgreSQL also as a
+    prepared statement (``name``, ``prepared``: the query with ``$n`` parameters, the ids an array)."""
+
+    head: str
+    tail: str
+    head_params: list
+    tail_params: list
+    names: tuple[str, ...]
+    compiler: object
+    converters: dict
+    row_class: type | None
+    expressions: dict | None
+    name: str = ""
+    prepared: str = ""
+
+    def read(self, ids_sql: str, ids_params: list) -> list:
+        """The rows whose ids ``ids_sql`` selects, as dicts (or named tuples with ``row_class``).
+
+        On PostgreSQL the ids are read first and the rows by the prepared statement: planning the rows'
+        query (three joins, three subqueries) cost twice its execution, and its plan — each row by its key
+        — is the same whatever the ids, unlike the branches' pages, whose plan depends on the area (those
+        are planned each time). The statement is prepared on a connection the first time it is read there,
+        in the same round trip as its first execution (``_prepared_on``)."""
+        connection_ = self.compiler.connection
+        with connection_.cursor() as cursor:
+            if self.prepared:
+                cursor.execute(ids_sql, ids_params)
+                ids = [row[0] for row in cursor.fetchall()]
+                if not ids:
+                    return []
+                params = [*self.head_params, ids, *self.tail_params]
+                arguments = ", ".join(["%s"] * len(params))
+                prepared = _prepared_on(connection_)
+                if self.name in prepared:
+                    cursor.execute(f"EXECUTE {prepared[self.name]}({arguments})", params)
+                else:
+                    # One round trip: PREPARE has no rows; the EXECUTE's come as the second result. A name
+                    # of its own each time: were the EXECUTE to fail, the PREPARE would stay (it is not
+                    # undone with a transaction), and preparing that name again would fail for good.
+                    name = f"{self.name}_{next(_STATEMENT_NUMBERS)}"
+                    cursor.execute(f"PREPARE {name} AS {self.prepared}; EXECUTE {name}({arguments})", params)
+                    cursor.nextset()
+                    prepared[self.name] = name
+            else:
+                condition = _among_sql(self.compiler.query.model, ids_sql, connection_)
+                cursor.execute(
+                    f"{self.head}{condition}{self.tail}", [*self.head_params, *ids_params, *self.tail_params]
+                )
+            rows = cursor.fetchall()
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.row_class is not None:
+            return [tuple.__new__(self.row_class, row) for row in rows]
+        names = self.names
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+# The statements prepared on each open PostgreSQL connection (a new connection has none), by statement.
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_STATEMENT_NUMBERS = itertools.count(1)
+
+
+def _prepared_on(connection_) -> dict[str, str]:
+    """The statements prepared on ``connection_``'s open database connection: a statement's ``name`` → the
+    name it was prepared under there."""
+    return _PREPARED.setdefault(connection_.connection, {})
+
+
+def reads_per_list(connection_=None) -> int:
+    """The queries a list of ``first_rows`` with ``columns`` takes: two where its rows are read by a prepared
+    statement after their ids (PostgreSQL, ``YISHI_PG_PREPARED``), else one (ids and rows together)."""
+    connection_ = connection_ or connection
+    return 2 if connection_.vendor == "postgresql" and settings.YISHI_PG_PREPARED else 1
+
+
+def _numbered(sql: str) -> str:
+    """``sql`` with Django's ``%s`` placeholders as PostgreSQL's ``$1``, ``$2`` … and ``%%`` as ``%``: the
+    text of a PREPARE, which is sent with no parameters."""
+    numbers = itertools.count(1)
+    return re.sub(r"%%|%s", lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+
+
+def _rows_statement(qs: QuerySet, columns, expressions, named: bool, limit: int) -> _RowsStatement | None:
+    """The statement reading ``first_rows``' rows of ``qs`` by their ids, compiled once per worker for the
+    same model, order, columns, expressions (the same dict: a list passes its own, kept for the worker's
+    life) and connection; None for a ``qs`` it does not apply to (annotations, extra, distinct), read as a
+    queryset instead.
+
+    The statement leaves out ``qs``'s filters: the ids are picked among rows that pass them. Why: building
+    and compiling the rows' query — three joins and three subqueries for the case list — cost more than
+    half of the list's reading, on every request, for a text that changes only with the ids.
+    """
+    query = qs.query
+    if query.annotations or query.extra or query.distinct or query.combinator:
+        return None
+    connection_ = connections[qs.db]
+    prepare = reads_per_list(connection_) == 2
+    key = (
+        qs.model,
+        connection_,
+        prepare,
+        tuple(query.order_by),
+        tuple(columns),
+        id(expressions),
+        named,
+        limit,
+    )
+    found = _ROW_STATEMENTS.get(key)
+    if found is not None and found.expressions is expressions:
+        return found
+    sentinel = object()  # found by identity among the statement's parameters, never sent
+    rows = qs.model._base_manager.db_manager(qs.db).filter(
+        RawSQL(_ROWS_MARK, [sentinel], output_field=BooleanField())
+    )
+    rows = rows.order_by(*query.order_by)
+    names = tuple(columns)
+    if expressions:
+        rows = rows.annotate(**expressions)
+        names = (*names, *expressions)
+    rows = rows.values(*names)[:limit]
+    compiler = rows.query.get_compiler(connection=connection_)
+    sql, params = compiler.as_sql()
+    at = [i for i, p in enumerate(params) if p is sentinel]
+    selected = (*rows.query.extra_select, *rows.query.values_select, *rows.query.annotation_select)
+    if sql.count(_ROWS_MARK) != 1 or len(at) != 1 or selected != names:
+        return None
+    head, tail = sql.split(_ROWS_MARK)
+    statement = _RowsStatement(
+        head=head,
+        tail=tail,
+        head_params=list(params[: at[0]]),
+        tail_params=list(params[at[0] + 1 :]),
+        names=names,
+        compiler=compiler,
+        converters=compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]]),
+        row_class=create_namedtuple_class(*names) if named else None,
+        expressions=expressions,
+    )
+    if prepare:
+        statement = statement._replace(
+            name=f"yishi_rows_{next(_STATEMENT_NUMBERS)}",
+            prepared=_numbered(f"{head}{_pk_column(qs.model, connection_)} = ANY(%s){tail}"),
+        )
+    _ROW_STATEMENTS.set(key, statement)
+    return statement
 
 
 # Where a branch's condition goes in the page query compiled once for every branch (``_branch_pages``).
@@ -346,17 +529,25 @@ def _branch_pages(qs: QuerySet, branches: list[Q], limit: int, key: tuple[str, s
 _WHOLE = object()
 
 
+# Each branch condition compiled, per worker: a user's branches are built anew on every request, but equal
+# conditions (the same subtree, the same recorder) compile to the same SQL (``_branch_where``).
+_BRANCH_WHERES = caching.WorkerMemo(512)
+
+
 def _branch_where(model, branch: Q, connection_):
     """(sql, params) of ``branch`` as a condition on ``model``'s rows; None when it can hold no row;
     ``_WHOLE`` when it needs a join or matches every row (compiled with the page instead).
 
-    Kept on the branch itself for the model and connection: a page listing twice over the same branches (the
-    deadline page's overdue and due-soon lists) compiles each condition once. A branch is a condition
-    built for one request and not changed after, so what it compiles to cannot change either."""
-    kept = branch.__dict__.setdefault("_yishi_where", {})
-    key = (model._meta.label, connection_.alias)
-    if key in kept:
-        return kept[key]
+    Kept per worker by the condition's value (a Q is equal to another with the same lookups and values), so
+    each user's branches are compiled once, not on every list. A condition over a subquery equals only
+    itself: the visibility branches keep theirs per worker (``_ids_among``) for that reason."""
+    try:
+        key = (branch, model._meta.label, connection_.alias)
+        kept = _BRANCH_WHERES.get(key, _MISSING)
+    except TypeError:  # a value that cannot be a key
+        key, kept = None, _MISSING
+    if kept is not _MISSING:
+        return kept
     query = Query(model)
     try:
         where = query.get_compiler(connection=connection_).compile(query.build_where(branch))
@@ -364,20 +555,34 @@ def _branch_where(model, branch: Q, connection_):
         where = None
     except (FullResultSet, FieldError):
         where = _WHOLE
-    kept[key] = where
+    if key is not None:
+        _BRANCH_WHERES.set(key, where)
     return where
+
+
+_MISSING = object()
 
 
 def _among(model, ids_sql: str, params: list, connection_) -> RawSQL:
     """``model``'s primary key is among the ids ``ids_sql`` selects, as a condition the database answers by
-    reading those ids first and then each row by its key. PostgreSQL gets ``= ANY(ARRAY(...))``, computed
-    once before the scan: with a plain ``IN`` its planner may walk the time index newest first and probe the
-    ids for each row, which for a list of old cases reads most of the table."""
-    quote = connection_.ops.quote_name
-    column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
+    reading those ids first and then each row by its key (``_among_sql``)."""
+    return RawSQL(_among_sql(model, ids_sql, connection_), params, output_field=BooleanField())
+
+
+def _among_sql(model, ids_sql: str, connection_) -> str:
+    """``_among``'s SQL. PostgreSQL gets ``= ANY(ARRAY(...))``, computed once before the scan: with a plain
+    ``IN`` its planner may walk the time index newest first and probe the ids for each row, which for a list
+    of old cases reads most of the table."""
+    column = _pk_column(model, connection_)
     if connection_.vendor == "postgresql":
-        return RawSQL(f"{column} = ANY(ARRAY({ids_sql}))", params, output_field=BooleanField())
-    return RawSQL(f"{column} IN ({ids_sql})", params, output_field=BooleanField())
+        return f"{column} = ANY(ARRAY({ids_sql}))"
+    return f"{column} IN ({ids_sql})"
+
+
+def _pk_column(model, connection_) -> str:
+    """``model``'s primary key column, quoted with its table."""
+    quote = connection_.ops.quote_name
+    return f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
 
 
 def case_visible(user) -> QuerySet:

@@ -110,6 +110,7 @@ def _database(url: str) -> dict:
 
 
 DATABASES = {"default": _database(env.DATABASE_URL)}
+YISHI_PG_PREPARED = env.PG_PREPARED
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -38,6 +38,9 @@ DATABASE_URL = os.environ.get("YISHI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'yish
 REDIS_URL = os.environ.get("YISHI_REDIS_URL", "")
 # PostgreSQL's parallel workers per query (max_parallel_workers_per_gather); see settings.base._database.
 PG_PARALLEL_WORKERS = os.environ.get("YISHI_PG_PARALLEL_WORKERS", "0")
+# Prepared statements on PostgreSQL for the lists' rows (cases.selectors.first_rows); off behind a pooler
+# that hands a session's connection to another (PgBouncer in transaction mode).
+PG_PREPARED = _bool("YISHI_PG_PREPARED", True)
 ALLOWED_HOSTS = [h for h in os.environ.get("YISHI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 HTTPS = _bool("YISHI_HTTPS", False)
 SMS_SENDER = os.environ.get("YISHI_SMS_SENDER", "yishi.notifications.sms.ConsoleSmsSender")

@@ -266,3 +266,132 @@ def test_each_branch_page_is_the_page_of_the_whole_query_with_that_branch(tree, 
             cursor.execute(sql, params)
             assert [pk for _at, pk in cursor.fetchall()] == [pk for _at, pk in rows]
     assert any(rows for rows in wanted)
+
+
+def test_rows_statement_reads_what_the_queryset_reads(tree, staff, monkeypatch, django_assert_num_queries):
+    """The rows' statement compiled once per worker (``_rows_statement``) gives the rows, values and types
+    (times, marks, named tuples) the queryset gives, in one query (two with a prepared statement: the ids,
+    then the rows); read again, nothing is compiled anew; a ``qs`` with its own annotations is read as a
+    queryset."""
+    from django.db.models import Count, Q, QuerySet
+
+    from yishi.cases.views.staff import LIST_COLUMNS, _list_expressions
+
+    World(tree, 13)
+    qs = Case.objects.filter(is_open=True).order_by("-submitted_at", "-id")
+    branches = [Q(area_path__startswith=tree.community.path), Q(recorded_by_id=staff.pk)]
+    columns = ("id", "submitted_at", *LIST_COLUMNS)
+    expressions = _list_expressions()
+    ids = list(qs.filter(branches[0] | branches[1]).values_list("pk", flat=True)[:6])
+    by_queryset = list(
+        Case.objects.filter(pk__in=ids)
+        .order_by("-submitted_at", "-id")
+        .annotate(**expressions)
+        .values(*columns, *expressions)
+    )
+    assert any(row["next_due"] for row in by_queryset)
+    key = ("submitted_at", "id")
+    with django_assert_num_queries(selectors.reads_per_list()):
+        rows = selectors.first_rows(qs, branches, limit=6, key=key, columns=columns, expressions=expressions)
+    assert rows == by_queryset
+    assert [type(v) for v in rows[0].values()] == [type(v) for v in by_queryset[0].values()]
+    annotated = []
+    plain_annotate = QuerySet.annotate
+    monkeypatch.setattr(
+        QuerySet, "annotate", lambda self, *a, **k: annotated.append(k) or plain_annotate(self, *a, **k)
+    )
+    again = selectors.first_rows(qs, branches, limit=6, key=key, columns=columns, expressions=expressions)
+    monkeypatch.undo()
+    assert again == by_queryset and annotated == []
+    named = selectors.first_rows(qs, branches, limit=6, key=key, columns=("id", "title"), named=True)
+    assert [(r.id, r.title) for r in named] == [(r["id"], r["title"]) for r in by_queryset]
+    counted = qs.annotate(step_count=Count("steps"))
+    assert selectors._rows_statement(counted, ("id", "step_count"), None, False, 6) is None
+    rows = selectors.first_rows(counted, branches, limit=6, key=key, columns=("id", "step_count"))
+    assert [r["id"] for r in rows] == ids and all(r["step_count"] >= 1 for r in rows)
+
+
+def test_branch_conditions_are_compiled_once_per_worker(tree, staff, monkeypatch):
+    """An equal branch built again (the next request's) takes the condition compiled the first time; a
+    branch over a subquery equals only itself and is compiled each time, with its own ids."""
+    from django.db import connection
+    from django.db.models import Q
+    from django.db.models.sql import Query
+
+    compiled = []
+    plain = Query.build_where
+    monkeypatch.setattr(Query, "build_where", lambda self, q: compiled.append(q) or plain(self, q))
+    selectors._BRANCH_WHERES.clear()
+    first = selectors._branch_where(Case, Q(recorded_by_id=staff.pk), connection)
+    assert selectors._branch_where(Case, Q(recorded_by_id=staff.pk), connection) == first
+    assert len(compiled) == 1
+    other = selectors._branch_where(Case, Q(recorded_by_id=staff.pk + 1), connection)
+    assert other[1] == [staff.pk + 1]
+    for area in (tree.grid, tree.community):
+        subquery = Q(pk__in=Case.objects.filter(area=area).values("pk"))
+        selectors._branch_where(Case, subquery, connection)
+    assert len(compiled) == 4
+    # A user's branches built again are equal to the first ones, those over a subquery (the cases merged
+    # from one's own) included: the next request compiles none of them.
+    branches = selectors.case_visible_branches(staff)
+    assert selectors.case_visible_branches(staff) == branches
+    assert any(c[0] == "pk__in" for b in branches for c in b.children if isinstance(c, tuple))
+    for branch in branches:
+        selectors._branch_where(Case, branch, connection)
+    compiled.clear()
+    for branch in selectors.case_visible_branches(staff):
+        selectors._branch_where(Case, branch, connection)
+    assert compiled == []
+
+
+def test_rows_are_read_by_a_statement_prepared_once_per_connection(tree, staff):
+    """On PostgreSQL the rows' statement is prepared the first time a connection reads it, with its first
+    execution, and only executed after; a connection that lost it (a new one) prepares it again under a
+    name of its own, so that a statement left over from a failed first execution never stands in the way."""
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    if selectors.reads_per_list() != 2:
+        pytest.skip("rows are read by a prepared statement on PostgreSQL only")
+    World(tree, 17)
+    qs = Case.objects.order_by("-submitted_at", "-id")
+    branches = [Q(area_path__startswith=tree.community.path)]
+
+    def read():
+        with CaptureQueriesContext(connection) as queries:
+            rows = selectors.first_rows(
+                qs, branches, limit=9, key=("submitted_at", "id"), columns=("id", "title")
+            )
+        return rows, queries[-1]["sql"]
+
+    rows, sql = read()
+    expected = list(qs.filter(branches[0]).values("id", "title")[:9])
+    assert rows == expected and len(rows) == 9
+    again, executed = read()
+    assert again == rows and executed.startswith("EXECUTE ")
+    first_name = executed.split()[1].split("(")[0]
+    selectors._PREPARED.pop(connection.connection)  # as on a new connection, the old statement still there
+    anew, prepared = read()
+    assert anew == rows and prepared.startswith("PREPARE ") and first_name not in prepared
+
+
+def test_rows_without_prepared_statements_are_one_query(tree, staff, settings, django_assert_num_queries):
+    """``YISHI_PG_PREPARED`` off (behind a transaction pooler), a list reads its ids and rows in one query,
+    the same rows, even where a prepared statement of the same list was compiled before."""
+    from django.db.models import Q
+
+    World(tree, 19)
+    qs = Case.objects.order_by("-submitted_at", "-id")
+    branches = [Q(area_path__startswith=tree.community.path)]
+
+    def read():
+        return selectors.first_rows(
+            qs, branches, limit=8, key=("submitted_at", "id"), columns=("id", "title")
+        )
+
+    expected = list(qs.filter(branches[0]).values("id", "title")[:8])
+    assert read() == expected
+    settings.YISHI_PG_PREPARED = False
+    with django_assert_num_queries(1):
+        assert read() == expected
