@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from html import escape  # what django.utils.html.escape calls, without its lazy-text wrapper per value
 
 from django import forms
@@ -88,10 +88,15 @@ def _case_link() -> Callable[[str], str]:
     return lambda number: pattern.replace("NUMBER", number)
 
 
+@cache
 def _list_expressions() -> dict:
     """The computed columns of the case list's rows, read in the rows' own query: the earliest open deadline
     (its step and time) and the manual-dispatch mark. As two more queries per page they cost more to build
-    and to send than the whole row query."""
+    and to send than the whole row query.
+
+    Built once per worker: they hold nothing of a request, and the same dict lets the rows' statement be
+    compiled once (``selectors._rows_statement``). Never changed by a reader (a queryset copies what it
+    annotates)."""
     from yishi.routing.selectors import awaits_manual_dispatch
 
     pending = (
@@ -113,13 +118,22 @@ def _list_rows(cases: list[dict]) -> list[dict]:
     most of the page's rendering."""
     now = timezone.now()
     link = _case_link()
+    zone = timezone.get_current_timezone()  # once, not per row (timezone.localtime looks it up each time)
     marks: dict[str, str] = {}
+    labels: dict[tuple, str] = {}  # a label translated once per page, not per row
+
+    def label(choices, value) -> str:
+        key = (choices, value)
+        if key not in labels:
+            labels[key] = str(choice_label(choices, value))
+        return labels[key]
+
     rows = []
     for case in cases:
         due, flag = "", ""
         if case["next_due"] is not None:
             due_at = case["next_due"]
-            due = f"{choice_label(Step, case['next_step'])} {timezone.localtime(due_at):%m-%d %H:%M}"
+            due = f"{label(Step, case['next_step'])} {due_at.astimezone(zone):%m-%d %H:%M}"
             flag = flag_of(due_at, None, now)
             if flag and flag not in marks:
                 marks[flag] = render_to_string("cases/staff_flag.html", {"flag": flag})
@@ -132,7 +146,7 @@ def _list_rows(cases: list[dict]) -> list[dict]:
                 "category": case["category__name"],
                 "manual": case["manual"],
                 "area": case["area__name"],
-                "status": choice_label(Status, case["status"]),
+                "status": label(Status, case["status"]),
                 "unit": case["handler_unit__name"] or "",
                 "due": due,
                 "flag": marks.get(flag, ""),
@@ -160,7 +174,7 @@ def _list_rows_html(rows: list[dict], manual_mark: str) -> SafeString:
                 category=escape(row["category"]),
                 manual=manual_mark if row["manual"] else "",
                 area=escape(row["area"]),
-                status=escape(str(row["status"])),
+                status=escape(row["status"]),
                 unit=escape(row["unit"] or "—"),
                 due=f"{escape(row['due'])} {row['flag']}" if row["due"] else "—",
             )

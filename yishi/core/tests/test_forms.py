@@ -121,3 +121,25 @@ def test_quick_select_writes_a_lazy_label_in_the_active_language():
         english = select.render("x", None)
     assert ">全部<" in chinese
     assert ">全部<" not in english
+
+
+def test_quick_choices_from_pairs_are_not_walked_again(monkeypatch):
+    """Options given as pairs read are kept as they are (no walk of every option by ``normalize_choices``,
+    also when the form's fields are copied), and read back as the same pairs."""
+    import copy
+
+    from django.forms import widgets
+
+    from yishi.core.forms import quick_choices_from
+
+    field = forms.ModelChoiceField(queryset=None, required=False)
+    walked = []
+    plain = widgets.normalize_choices
+    monkeypatch.setattr(
+        widgets, "normalize_choices", lambda value, **kw: walked.append(value) or plain(value, **kw)
+    )
+    quick_choices_from(field, [(1, "甲"), (2, "乙<")])
+    copied = copy.deepcopy(field)
+    assert list(copied.widget.choices) == [("", field.empty_label), (1, "甲"), (2, "乙<")]
+    assert all(not isinstance(v, list) for v in walked)  # handed over as they are, not walked as a list
+    assert '<option value="2">乙&lt;</option>' in copied.widget.render("pick", None)
