@@ -194,6 +194,22 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
         assert from_sums == rates.rate_counts(area=district, period=period, group=group, category=every)
     assert all(p["before_ms"] > 0 and p["after_ms"] > 0 for p in pairs)
     assert "rollup" in design.table(pairs)
+    # The SQL floor of a list times its heaviest read, a prepared statement's included, twice over.
+    from yishi.bench.runner import main_query
+
+    for _ in range(2):
+        read = main_query(built["list_street"], manifest)
+        assert read["sql"].lstrip().upper().startswith(("SELECT", "EXECUTE")) and read["p50_ms"] > 0
+
+
+def test_a_prepared_read_is_timed_by_its_execute():
+    from yishi.bench.runner import _read_of
+
+    assert (
+        _read_of("PREPARE r_1 AS SELECT $1; EXECUTE r_1('{1,2}'::int2[])") == "EXECUTE r_1('{1,2}'::int2[])"
+    )
+    assert _read_of("EXECUTE r_1(1)") == "EXECUTE r_1(1)"
+    assert _read_of(" SELECT 1") == " SELECT 1"
 
 
 def test_a_regenerated_sqlite_city_is_removed_as_files_never_a_foreign_one(settings, tmp_path):
