@@ -14,6 +14,7 @@ from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit, subtree_q
 from yishi.core import caching, permissions
 from yishi.core.forms import (
+    OfferedModelChoiceField,
     QuickCheckboxInput,
     QuickSelect,
     QuickTextInput,
@@ -93,7 +94,8 @@ class CaseFilterForm(forms.Form):
     area = forms.ModelChoiceField(
         label=_("区域"), required=False, queryset=Area.objects.none(), widget=QuickSelect
     )
-    category = forms.ModelChoiceField(
+    # Validated against the options, which hold every category (``OfferedModelChoiceField``).
+    category = OfferedModelChoiceField(
         label=_("类别"), required=False, queryset=Category.objects.all(), widget=QuickSelect
     )
     q = forms.CharField(label=_("编号或内容"), required=False, max_length=100, widget=QuickTextInput)
@@ -127,7 +129,7 @@ class CaseFilterForm(forms.Form):
             lambda: _filter_options(scoped_areas(), tops),
         )
         quick_choices_from(field, areas)
-        quick_choices_from(self.fields["category"], categories)
+        quick_choices_from(self.fields["category"], categories, every=True)
 
 
 def _filter_options(scoped_areas, tops: list[int] | None) -> tuple[list, list]:

@@ -143,3 +143,36 @@ def test_quick_choices_from_pairs_are_not_walked_again(monkeypatch):
     assert list(copied.widget.choices) == [("", field.empty_label), (1, "甲"), (2, "乙<")]
     assert all(not isinstance(v, list) for v in walked)  # handed over as they are, not walked as a list
     assert '<option value="2">乙&lt;</option>' in copied.widget.render("pick", None)
+
+
+@pytest.mark.django_db
+def test_an_offered_choice_is_validated_without_a_query(django_assert_num_queries):
+    """Given every row as its options, the select accepts one of their keys with no query and returns the
+    row with only its key loaded (the rest read when used); anything else is refused as Django refuses it."""
+    from yishi.cases.models import Category
+    from yishi.core.forms import OfferedModelChoiceField, quick_choices_from
+
+    chosen = Category.objects.create(key="k1", name="噪音扰民", order=1)
+
+    class PickForm(forms.Form):
+        category = OfferedModelChoiceField(queryset=Category.objects.all(), required=False)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            quick_choices_from(self.fields["category"], [(chosen.pk, chosen.name)], every=True)
+
+    with django_assert_num_queries(0):
+        form = PickForm({"category": str(chosen.pk)})
+        assert form.is_valid()
+        picked = form.cleaned_data["category"]
+        assert picked.pk == chosen.pk and picked.get_deferred_fields() >= {"name", "key"}
+        assert PickForm({"category": ""}).is_valid()
+    with django_assert_num_queries(1):  # a field other than the key is read when used
+        assert picked.name == "噪音扰民"
+    for wrong in ["abc", str(chosen.pk + 1), "1.5", str(10**30)]:
+        form = PickForm({"category": wrong})
+        with django_assert_num_queries(0):
+            assert not form.is_valid()
+        assert form.errors["category"] == [
+            forms.ModelChoiceField.default_error_messages["invalid_choice"] % {"value": wrong}
+        ]
