@@ -277,6 +277,10 @@ class Case(models.Model):
                 name="case_open_reporter_time",
                 condition=Q(is_open=True),
             ),
+            # The pool (cases waiting for a unit to take them) of a subtree: a few dozen cases, which through
+            # the open (unit, status) index were found by reading every open case's entry (1.2 ms at 5 M,
+            # in every department worker's lists and deadlines).
+            models.Index(fields=["area_path"], name="case_in_pool", condition=Q(status="in_pool")),
             # Closed cases of a community by closing month: what a rollup cell recomputes (``cases.rollups``).
             models.Index(
                 fields=["area_path", "closed_at"], name="case_closed_area_time", condition=Q(status="closed")
@@ -373,7 +377,10 @@ class CasePart(models.Model):
         verbose_name = _("部门分工")
         verbose_name_plural = _("部门分工")
         constraints = [models.UniqueConstraint(fields=["case", "unit"], name="part_unique_unit_per_case")]
-        indexes = [models.Index(fields=["unit", "status"], name="part_unit_status")]
+        # A unit's parts by status, with their cases: the cases whistled to a unit (a branch of its lists and
+        # of its deadlines) are read from this index alone, not from a heap page per part (355 parts of a
+        # busy unit at 5 M: 1 ms of the deadline list's 4).
+        indexes = [models.Index(fields=["unit", "status", "case"], name="part_unit_status_case")]
 
     def __str__(self) -> str:
         return f"{self.case.number} · {self.unit}"
@@ -491,6 +498,14 @@ class CaseStep(models.Model):
             ),
             models.Index(
                 fields=["unit", "due_at"], name="step_pending_unit_due", condition=Q(done_at__isnull=True)
+            ),
+            # A case's pending deadlines (rating windows left out), as the deadline lists read them for the
+            # cases of a branch (the parts whistled to a unit, one's own): from the index alone, where the
+            # case's index read each of its steps from the heap to drop those done (3 of 4 ms at 5 M).
+            models.Index(
+                fields=["case", "due_at", "id"],
+                name="step_pending_case_due",
+                condition=Q(done_at__isnull=True) & ~Q(step=Step.RATE),
             ),
             # First-contact deadlines of a community by month: the response rate's rollup cell.
             models.Index(

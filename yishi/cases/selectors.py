@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import re
 import weakref
-from functools import reduce
+from functools import partial, reduce
 from operator import or_
 from typing import NamedTuple
 
@@ -122,14 +122,27 @@ _SUBQUERY_BRANCHES = caching.WorkerMemo(1024)
 def _ids_among(via: str, kind: str, pk: int) -> Q:
     """The cases among a subquery's ids as a branch: ``"whistled"`` to the unit ``pk`` (its parts), or
     ``"merged-from"`` the cases the person ``pk`` reported (the cases those were merged into)."""
-    key = (via, kind, pk)
-    condition = _SUBQUERY_BRANCHES.get(key)
-    if condition is None:
+
+    def build() -> Q:
         if kind == "whistled":
             ids = CasePart.objects.filter(unit_id=pk).values("case_id")
         else:
             ids = Case.objects.filter(reporter_id=pk, merged_into__isnull=False).values("merged_into_id")
-        condition = Q(**{f"{via}pk__in": ids})
+        return Q(**{f"{via}pk__in": ids})
+
+    return _kept_condition((via, kind, pk), build)
+
+
+def _kept_condition(key, build) -> Q:
+    """The condition ``build()`` gives, built once per worker for ``key`` (which must hold everything it is
+    built from): a condition over a subquery, kept so that the next request's equals it and finds it
+    compiled (``_branch_where``), instead of filling that memo with conditions used once."""
+    try:
+        condition = _SUBQUERY_BRANCHES.get(key)
+    except TypeError:  # a value that cannot be a key
+        return build()
+    if condition is None:
+        condition = build()
         _SUBQUERY_BRANCHES.set(key, condition)
     return condition
 
@@ -880,12 +893,22 @@ def deadline_branches(user) -> list[Q] | None:
         elif b.kind == "unit":
             q = Q(unit_id=b.unit_id)
         elif b.kind == "parts":
-            pending = CasePart.objects.filter(unit_id=b.unit_id, status__in=PENDING_PART_STATUSES)
-            q = Q(case_id__in=pending.values("case_id"))
+            q = _kept_condition(("pending-parts", b.unit_id), partial(_pending_parts_q, b.unit_id))
         else:
-            q = Q(case_id__in=Case.objects.filter(b.q, is_open=True).order_by().values("pk"))
+            q = _kept_condition(("open-steps", b.q), partial(_open_cases_steps_q, b.q))
         out.append(q)
     return out
+
+
+def _pending_parts_q(unit_id: int) -> Q:
+    """The steps of the cases where ``unit_id``'s part is not done yet (``deadline_branches``)."""
+    pending = CasePart.objects.filter(unit_id=unit_id, status__in=PENDING_PART_STATUSES)
+    return Q(case_id__in=pending.values("case_id"))
+
+
+def _open_cases_steps_q(branch: Q) -> Q:
+    """The steps of the open cases of ``branch`` (``deadline_branches``)."""
+    return Q(case_id__in=Case.objects.filter(branch, is_open=True).order_by().values("pk"))
 
 
 # The fields of a step and its case that a deadline list shows: the keys of ``steps_due``'s rows.

@@ -797,6 +797,26 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     assert {s["case_id"] for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
 
 
+def test_deadline_branches_built_again_are_the_same_conditions(w):
+    """A unit's deadline branches over a subquery (its pending parts, its own open cases) are kept per
+    worker: the next request's equal the first and are compiled from the memo, and still read the parts as
+    they are then (the test above)."""
+    from django.db import connection
+
+    from yishi.cases.selectors import _BRANCH_WHERES, _branch_where, deadline_branches
+
+    first = deadline_branches(w.traffic_user)
+    again = deadline_branches(w.traffic_user)
+    assert again == first and any("case_id__in" in str(b) for b in first)
+    assert all(a is b for a, b in zip(again, first, strict=True) if "case_id__in" in str(b))
+    for branch in first:
+        _branch_where(CaseStep, branch, connection)
+    kept = len(_BRANCH_WHERES)
+    for branch in deadline_branches(w.traffic_user):
+        _branch_where(CaseStep, branch, connection)
+    assert len(_BRANCH_WHERES) == kept
+
+
 def test_pending_part_statuses_are_every_status_but_done():
     """Deadline lists and the parts page find a unit's open parts by ``PENDING_PART_STATUSES``: a status
     added to ``CasePart.PartStatus`` must be placed on one side or the other."""
