@@ -79,9 +79,9 @@ def _options_html(choices) -> str:
 def _remembered_options_html(key: tuple) -> str:
     """``_options_html`` of options offered again and again (a scope's areas on every list page), written
     once per worker. ``key`` holds (type, value, label) of each option, a lazy label as its text in the
-    active language, so each language has its own entry; or it is ``_Pairs.key()``. 64 entries: a select of a thousand options is
-    about 60 kB of markup and as much of key, so a worker keeps a few MB at most, and options offered once
-    (one case's nearby people) soon give way to those offered on every request."""
+    active language, so each language has its own entry; or it is ``_Pairs.key()``. 64 entries: a select
+    of a thousand options is about 60 kB of markup and as much of key, so a worker keeps a few MB at most,
+    and options offered once (one case's nearby people) soon give way to those offered on every request."""
     if key and key[0] is _Pairs:
         return _options_html((*key[1], *key[2]))
     return _options_html((value, label) for _type, value, label in key)
