@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from yishi.core import permissions
+from yishi.core import caching, permissions
 
 from .models import Area, Unit, subtree_q
 
@@ -82,3 +82,10 @@ def unit_get(*, user, pk, perm: str = permissions.VIEW_UNIT) -> Unit:
         )
     except (Unit.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def area_line(area: Area) -> list[Area]:
+    """The area's ancestors and the area itself, from the root down, from the cache (dropped by any change
+    to an area): an intake reads its community and district off them on every case. Not scoped to a user:
+    for services that hold an area already allowed."""
+    return caching.remembered("area-line", [area.pk, area.path], [Area], lambda: list(area.ancestors()))

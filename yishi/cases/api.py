@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from yishi.accounts.models import Person
 from yishi.areas.models import Area, Unit
-from yishi.core.api import CursorPagination, DateTimeField
+from yishi.core.api import CursorPagination, DateTimeField, FieldsBuiltOnce
 from yishi.core.masking import mask_name, mask_phone, mask_public_text
 
 from . import rules, selectors, services
@@ -118,7 +118,7 @@ _MOMENT = DateTimeField(read_only=True)
 _PLAIN_COLUMNS = {field.name for field in Case._meta.concrete_fields if not field.is_relation}
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A case as a list row. Contact data masked unless the user handles the case or reported it."""
 
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -243,7 +243,7 @@ class CaseSerializer(serializers.ModelSerializer):
         return phone if self._sees_contact(case) else mask_phone(phone)
 
 
-class CasePartSerializer(serializers.ModelSerializer):
+class CasePartSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
@@ -264,14 +264,14 @@ class CasePartSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseReplySerializer(serializers.ModelSerializer):
+class CaseReplySerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     class Meta:
         model = CaseReply
         fields = ["id", "channel", "text", "replied_at"]
         read_only_fields = fields
 
 
-class CaseStepSerializer(serializers.ModelSerializer):
+class CaseStepSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     met = serializers.BooleanField(read_only=True, allow_null=True)
 
     class Meta:
@@ -623,6 +623,18 @@ def _case_action(url_path: str, input_serializer, call, summary: str):
     return action(detail=True, methods=["post"], url_path=url_path, serializer_class=input_serializer)(view)
 
 
+def _known_relations(instance, **related) -> None:
+    """Give ``instance`` its related rows as a prefetch would (``instance.<name>.all()`` answers from them),
+    where they are known without reading them: a case just submitted has no parts or replies and one step,
+    the one its intake opened. What Django's ``prefetch_related_objects`` stores, without its query (a third
+    of a millisecond of an intake's time, and the prefetch machinery for the two empty ones)."""
+    known = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(instance, name).all()
+        queryset._result_cache, queryset._prefetch_done = list(rows), True
+        known[name] = queryset
+
+
 class ReadOrSubmit(drf_permissions.BasePermission):
     """Anyone may submit a case (the opinion box of the API) or rate with a tracking token; the rest needs a
     login."""
@@ -736,13 +748,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             if data["category"] is None:
                 raise serializers.ValidationError({"category": [_("无法根据内容判断类别，请选择类别。")]})
         case = services.case_submit(actor=user, **data)
-        # A case just submitted has no parts or replies yet: empty prefetches answer them without a query.
-        prefetch_related_objects(
-            [case],
-            Prefetch("parts", queryset=CasePart.objects.none()),
-            Prefetch("replies", queryset=CaseReply.objects.none()),
-            "steps",
-        )
+        _known_relations(case, parts=[], replies=[], steps=[case.accept_step])
         return Response(
             CaseCreatedSerializer(case, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,

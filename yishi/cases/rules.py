@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from yishi.accounts.models import Role, RoleGrant, User
 from yishi.areas.models import Area, Unit
-from yishi.core import permissions
+from yishi.core import caching, permissions
 
 from .workflow import ACTION_ROLES, DISPATCHERS, Action
 
@@ -196,7 +196,21 @@ def _users(grants) -> list[User]:
 
 
 def dispatchers_of(area: Area) -> list[User]:
-    """The dispatchers of ``area``; when it has none, those of the nearest level above that has some."""
+    """The dispatchers of ``area``; when it has none, those of the nearest level above that has some.
+
+    Who is told of a new case decides who learns of it, so the list is kept only where the cache is shared
+    by every worker (``remembered(exact=True)``): a grant revoked or an account deactivated counts for the
+    very next case, as when the two queries ran on every intake."""
+    return caching.remembered(
+        "dispatchers",
+        [area.pk, area.path],
+        [RoleGrant, User, Area],
+        lambda: _dispatchers_of(area),
+        exact=True,
+    )
+
+
+def _dispatchers_of(area: Area) -> list[User]:
     ancestor_ids = area.ancestor_ids()[::-1]  # nearest first, read off the path: no query for the areas
     grants = RoleGrant.objects.filter(
         revoked_at__isnull=True, role__in=DISPATCHERS - {Role.ADMIN}, area_id__in=ancestor_ids

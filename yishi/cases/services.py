@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yishi.accounts.models import Person
 from yishi.areas.models import LEVEL_ORDER, Area, Level, Unit
+from yishi.areas.selectors import area_line
 from yishi.audit.services import audit_record
 from yishi.workdays.calendar import add_working_days
 
@@ -172,12 +173,23 @@ def _next_number(area: Area, when: dt.datetime, district: Area | None) -> str:
     ``district`` is the area's ancestor at district level (None when it has none)."""
     code = (district.code if district and district.code else f"{(district or area).pk:06d}")[:20]
     year = timezone.localtime(when).year
-    seq, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
-        year=year, district_code=code
-    )
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return f"{year}-{code}-{seq.last:06d}"
+    # One statement takes the next number and locks the row until the case commits (a select for update
+    # and an update were two round trips on every intake); the year's first case creates the row.
+    table = CaseNumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET "last" = "last" + 1 WHERE "year" = %s AND "district_code" = %s RETURNING "last"',
+            [year, code],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        seq, _created = CaseNumberSequence.objects.select_for_update().get_or_create(
+            year=year, district_code=code
+        )
+        seq.last += 1
+        seq.save(update_fields=["last"])
+        row = (seq.last,)
+    return f"{year}-{code}-{row[0]:06d}"
 
 
 def _coordinates(latitude, longitude) -> tuple[Decimal | None, Decimal | None]:
@@ -228,7 +240,9 @@ def case_submit(
 
     The online opinion box takes cases from anyone (anonymous allowed, or a signed-in resident as reporter);
     every other channel is recorded by someone working in the area (staff, grid worker, building steward,
-    deputy). The case goes to its community first; its accept deadline starts now.
+    deputy). The case goes to its community first; its accept deadline starts now. The case comes back with
+    ``accept_step``, the deadline just opened (its only step), for a caller that shows the new case without
+    reading its steps back.
     """
     errors = {}
     if channel not in Channel.values:
@@ -263,7 +277,7 @@ def case_submit(
         raise PermissionDenied(_("您不能为该区域登记诉求。"))
     if channel == Channel.OPINION_BOX and reporter is None and not is_anonymous and actor is not None:
         reporter = getattr(actor, "person", None)
-    ancestors = {a.level: a for a in area.ancestors()}  # one query for both levels
+    ancestors = {a.level: a for a in area_line(area)}  # both levels from one cached read
     community = ancestors.get(Level.COMMUNITY)
     now = submitted_at or timezone.now()
     case = Case(
@@ -291,7 +305,7 @@ def case_submit(
     )
     case.search_tokens = tokens_for(case.number, case.title, case.text, case.address)
     case.save()
-    _open_step(case, Step.ACCEPT, now, new=True)
+    case.accept_step = _open_step(case, Step.ACCEPT, now, new=True)
     _record_suggestion(case, new=True)
     audit_record(
         actor=actor,
