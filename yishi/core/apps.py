@@ -10,9 +10,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("核心")
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
+        from yishi.core import caching
         from yishi.core.permissions import register_rules
 
         register_rules()
+        # The cache's versions are read once per request (core.caching.remembered).
+        request_started.connect(caching.request_started, dispatch_uid="yishi.core.caching.request_started")
+        request_finished.connect(caching.request_finished, dispatch_uid="yishi.core.caching.request_finished")
 
         from django.apps import apps
         from django.db.models.signals import post_migrate

@@ -103,3 +103,75 @@ def test_a_worker_memo_keeps_the_most_recently_used_entries():
     assert memo.get("b", "missing") == "missing" and len(memo) == 2
     memo.clear()
     assert len(memo) == 0
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The cache's calls, by name, from the moment the fixture is used."""
+    calls, real = [], caching.cache
+
+    class Counting:
+        def __getattr__(self, name):
+            calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(caching, "cache", Counting())
+    return calls
+
+
+@pytest.fixture
+def in_request():
+    """Run the body as one request: ``in_request()`` starts the next one."""
+
+    def start():
+        caching.request_finished()
+        caching.request_started()
+
+    start()
+    yield start
+    caching.request_finished()
+
+
+def test_a_request_reads_its_versions_once(settings, in_request, counted):
+    """Where the cache is shared, a request's entries need one round trip for the versions of every model
+    the worker has met, and the worker's copies need none after it: a later request asks only for them."""
+    settings.CACHE_IS_SHARED = True
+    caching._COPIES.clear()
+    Category.objects.create(key="road", name="道路")
+    assert names() == ["道路"]
+    assert caching.remembered("test-area", [], [Area], lambda: "areas") == "areas"
+    in_request()
+    counted.clear()
+    first = names()
+    assert first == ["道路"] and caching.remembered("test-area", [], [Area], lambda: "x") == "areas"
+    assert counted == ["get_many"]  # the versions of Category and Area together, no entry
+    assert names() is not first  # each hit its own copy: a caller may change what it gets
+
+
+def test_a_request_sees_its_own_change_and_the_next_one_another_workers(settings, in_request):
+    """A change in the request is read at once; one another worker commits meanwhile (a new version in the
+    shared cache, not in this request's) from the next request on."""
+    from django.core.cache import cache
+
+    settings.CACHE_IS_SHARED = True
+    road = Category.objects.create(key="road", name="道路")
+    assert names() == ["道路"]
+    road.name = "道路交通"
+    road.save()
+    assert names() == ["道路交通"]
+    Category.objects.filter(pk=road.pk).update(name="交通")
+    cache.set(caching._version_key(Category), 1, timeout=None)  # another worker's changed(Category)
+    assert names() == ["道路交通"]  # this request holds the versions it read
+    in_request()
+    assert names() == ["交通"]
+
+
+def test_with_the_local_memory_cache_no_worker_copies(settings, in_request):
+    """Not shared, the cache is the process's own already: nothing is copied (and no copy outlives the
+    entry's TIMEOUT)."""
+    settings.CACHE_IS_SHARED = False
+    caching._COPIES.clear()
+    Category.objects.create(key="road", name="道路")
+    assert names() == ["道路"]
+    in_request()
+    assert names() == ["道路"] and len(caching._COPIES) == 0
