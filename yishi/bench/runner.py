@@ -294,6 +294,8 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
     from . import scenarios as sc
 
     ensure_tokens(manifest)
+    if removed := sc.remove_intake_cases():
+        say(f"removed {removed} cases an earlier intake scenario filed")
     all_scenarios = sc.build(manifest, export_params=sc.export_params(total))
     chosen = [s for s in all_scenarios if not options.only or s.name in options.only]
     if not options.export:
@@ -321,6 +323,8 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
                     say(f"floor {name:9} c={clients:<3} {result.rps:8.0f} req/s  p95 {result.p95_ms:6.1f} ms")
             for s in load:
                 run["measurements"] += measure(s, base, manifest, cookies, options, run["floors"], say)
+                if s.kind == "post":  # the scenarios after it, and the next run, read the city as generated
+                    say(f"removed the {sc.remove_intake_cases()} cases the intake scenario filed")
     for s in chosen:
         if s.kind == "export":
             run["measurements"].append(measure_export(s, url, manifest, say))

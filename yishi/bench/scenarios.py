@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from yishi.accounts.models import User
 from yishi.areas.models import Area, Level
-from yishi.cases.models import Case, Category
+from yishi.cases.models import Case, Category, Channel
 from yishi.cases.selectors import case_list, case_visible
 
 PAGE_SIZE = 20  # the staff case list's page (yishi.cases.views.staff.PAGE_SIZE)
@@ -128,6 +128,20 @@ def intake_grid(sample: dict) -> int:
         if not path.startswith(district):
             return pk
     return sample.get("grid_id") or sample["community_id"]
+
+
+def remove_intake_cases() -> int:
+    """Delete the cases the intake scenario filed (this run's, or an earlier run's left by ``--reuse``), and
+    say how many. Dated the moment they were sent, they are the newest of the city, the first rows every
+    list that walks the time index reads and drops (after 11,687 of them in session 14, the street list
+    at 16 clients served 145 req/s instead of 246, PostgreSQL's CPU 6.6 ms a request against 2.4). Through
+    the ORM, so that the rollups follow their delete; their audit events stay, as an append-only trail's
+    do."""
+    cases = Case.objects.filter(title__startswith=INTAKE_TITLE, channel=Channel.API)
+    count = cases.count()
+    if count:
+        cases.delete()
+    return count
 
 
 def newest_month() -> str:

@@ -241,3 +241,24 @@ def test_case_pages_leave_out_the_cases_an_intake_scenario_added(tree, staff):
     generated = make_case(tree.building, category=category, title="楼道灯不亮")
     make_case(tree.building, category=category, title=f"{scenarios.INTAKE_TITLE}楼道灯不亮")
     assert scenarios.case_page_paths(staff) == [f"/cases/{generated.number}/"]
+
+
+def test_the_intake_scenarios_cases_are_removed_and_no_other(tree, staff):
+    """What the intake scenario filed goes after it (and before a ``--reuse`` run); the generated cases
+    stay, one titled like them but taken in on another channel too."""
+    from yishi.cases.tests.factories import CategoryFactory, make_case
+
+    category = CategoryFactory(key="lights", name="路灯")
+    generated = make_case(tree.building, category=category, title="楼道灯不亮", channel="api")
+    recorded = make_case(
+        tree.building,
+        category=category,
+        title=f"{scenarios.INTAKE_TITLE}楼道灯",
+        channel="phone",
+        actor=staff,
+    )
+    make_case(tree.building, category=category, title=f"{scenarios.INTAKE_TITLE}楼道灯不亮", channel="api")
+    make_case(tree.building, category=category, title=f"{scenarios.INTAKE_TITLE}楼道灯不亮", channel="api")
+    assert scenarios.remove_intake_cases() == 2
+    assert sorted(Case.objects.values_list("pk", flat=True)) == [generated.pk, recorded.pk]
+    assert scenarios.remove_intake_cases() == 0
