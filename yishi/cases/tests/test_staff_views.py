@@ -868,6 +868,7 @@ def _each_relation(w, case):
     """One row of every relation ``selectors.PRESENCE`` asks about, on ``case``."""
     from django.contrib.contenttypes.models import ContentType
 
+    from yishi.attachments.models import Attachment
     from yishi.cases.models import CaseReply, Rating
     from yishi.meetings.models import MeetingKind
 
@@ -891,6 +892,15 @@ def _each_relation(w, case):
     Rating.objects.create(case=case, source_case=case, value="satisfied", rated_at=now)
     duplicate = new_case(w)
     Case.objects.filter(pk=duplicate.pk).update(merged_into=case)
+    Attachment.objects.create(
+        record=case,
+        area_path=case.scope_path,
+        file="attachments/2026/12/现场照片.pdf",
+        original_name="现场照片.pdf",
+        mime_type="application/pdf",
+        size=1024,
+        sha256="0" * 64,
+    )
 
 
 def test_the_page_knows_which_relations_a_case_has(w):
@@ -909,18 +919,19 @@ def test_a_case_with_every_relation_shows_them_all(client, w):
     case = new_case(w)
     _each_relation(w, case)
     client.force_login(w.staff)
-    context = detail(client, case).context
+    response = detail(client, case)
     for name in ("parts", "extensions", "meetings", "replies", "ratings", "merged_cases"):
-        assert len(context[name]) == 1, name
+        assert len(response.context[name]) == 1, name
+    assert "现场照片.pdf" in response.content.decode()
 
 
 def test_a_bare_case_page_reads_fewer_queries(client, w, django_assert_max_num_queries):
-    """A case without parts, extensions, meetings, replies, ratings or duplicates: none of them is read
-    (session, user, grants, unread count, case, steps, events, routing suggestion and route, attachments)."""
+    """A case without parts, extensions, meetings, replies, ratings, duplicates or attachments: none of them
+    is read (session, user, grants, unread count, case, steps, events, routing suggestion and route)."""
     case = new_case(w)
     client.force_login(w.staff)
     detail(client, case)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         assert detail(client, case).status_code == 200
 
 
@@ -932,7 +943,7 @@ def test_areas_category_and_unit_from_the_shared_cache(client, w, settings, djan
     case = new_case(w)
     client.force_login(w.staff)
     detail(client, case)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         body = detail(client, case).content.decode()
     assert "环境卫生" in body
     w.category.name = "市容环境"
