@@ -14,7 +14,7 @@ register = template.Library()
 def attachments_for(context, obj):
     """``{% attachments_for case as files %}``: the record's attachments the current user may view.
 
-    None, without a query, when the record was read saying it has none (``has_attachments`` False, as the
+    An empty list, without a query, when the record was read saying it has none (``has_attachments`` False, as the
     case page's case does): most records have none, and the query was a sixth of that page's time.
     """
     if getattr(obj, "has_attachments", True) is False:

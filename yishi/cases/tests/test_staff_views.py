@@ -868,7 +868,8 @@ def _each_relation(w, case):
     """One row of every relation ``selectors.PRESENCE`` asks about, on ``case``."""
     from django.contrib.contenttypes.models import ContentType
 
-    from yishi.attachments.models import Attachment
+    from yishi.attachments.services import attachment_add
+    from yishi.attachments.tests.files import PDF, upload
     from yishi.cases.models import CaseReply, Rating
     from yishi.meetings.models import MeetingKind
 
@@ -892,15 +893,7 @@ def _each_relation(w, case):
     Rating.objects.create(case=case, source_case=case, value="satisfied", rated_at=now)
     duplicate = new_case(w)
     Case.objects.filter(pk=duplicate.pk).update(merged_into=case)
-    Attachment.objects.create(
-        record=case,
-        area_path=case.scope_path,
-        file="attachments/2026/12/现场照片.pdf",
-        original_name="现场照片.pdf",
-        mime_type="application/pdf",
-        size=1024,
-        sha256="0" * 64,
-    )
+    attachment_add(actor=w.staff, obj=case, uploaded_file=upload("现场照片.pdf", PDF))
 
 
 def test_the_page_knows_which_relations_a_case_has(w):
