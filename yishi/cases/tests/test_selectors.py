@@ -5,7 +5,7 @@ import pytest
 from yishi.cases import selectors
 from yishi.cases.models import Case
 from yishi.cases.selectors import similar_open_cases
-from yishi.cases.tests.factories import CategoryFactory, make_case
+from yishi.cases.tests.factories import CategoryFactory, force_status, make_case
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +101,43 @@ def test_open_filters_give_the_same_cases_however_the_open_test_is_written(tree,
         assert [c.pk for c in api] == [c.pk for c in open_rows]
         unindexed = '+"cases_case"."is_open"' in queries.captured_queries[-1]["sql"]
         assert unindexed == (connection.vendor == "sqlite" and user is street)
+
+
+def test_a_large_community_is_walked_on_sqlite_and_lists_the_same_cases(tree, staff, monkeypatch):
+    """``_walks``: on SQLite a community whose share of the city's cases is large (n² ≥ factor·N, the counts
+    from the rollups) is read by walking the time index, a small one by its (area, time) range; never on
+    PostgreSQL. Its lists hold the same cases either way, and its open list keeps to the walk."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from yishi.cases import services
+    from yishi.cases.workflow import Status
+    from yishi.core.tests.factories import user_with_role
+
+    category = CategoryFactory(key="walk-test", name="环境卫生")
+    admin = user_with_role("admin", tree.district, username="walk-admin")
+    areas = (tree.building, tree.grid, tree.community) * 2 + (tree.sibling_grid,)
+    cases = [services.case_accept(actor=admin, case=make_case(a, category=category)) for a in areas]
+    for case in cases[:6:3]:
+        force_status(case, Status.CLOSED, closed_at=case.submitted_at)
+    assert selectors._cases_by_community() == {tree.community.path: 6, tree.sibling.path: 1}
+    sibling_staff = user_with_role("community_staff", tree.sibling, username="walk-sibling")
+    monkeypatch.setattr(selectors, "_WALK_FACTOR", 5)  # 6² ≥ 5·7 > 1²
+    sqlite = connection.vendor == "sqlite"
+    assert selectors._walks(tree.community) == sqlite and not selectors._walks(tree.sibling)
+    for user, area, walked in ((staff, tree.community, sqlite), (sibling_staff, tree.sibling, False)):
+        in_scope = [
+            c for c in Case.objects.order_by("-submitted_at", "-id") if c.area_path.startswith(area.path)
+        ]
+        for filters, wanted in (
+            ({}, in_scope),
+            ({"status": Status.CLOSED}, [c for c in in_scope if c.status == Status.CLOSED]),
+            ({"open_only": True}, [c for c in in_scope if c.is_open]),
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                rows = selectors.case_list(user=user, limit=50, **filters)
+            assert [c.pk for c in rows] == [c.pk for c in wanted], filters
+            sql = queries.captured_queries[-1]["sql"]
+            assert ('+"cases_case"."area_path"' in sql) == walked, filters
+            if filters.get("open_only"):
+                assert ('+"cases_case"."is_open"' in sql) == walked
