@@ -294,6 +294,7 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
     from . import scenarios as sc
 
     ensure_tokens(manifest)
+    sc.add_median_community(manifest)
     if removed := sc.remove_intake_cases():
         say(f"removed {removed} cases an earlier intake scenario filed")
     all_scenarios = sc.build(manifest, export_params=sc.export_params(total))

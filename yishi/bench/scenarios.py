@@ -13,12 +13,13 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from yishi.accounts.models import User
+from yishi.accounts.models import Role, RoleGrant, User
 from yishi.areas.models import Area, Level
-from yishi.cases.models import Case, Category, Channel
+from yishi.cases.models import Case, CaseMonthSum, Category, Channel
 from yishi.cases.selectors import case_list, case_visible
 
 PAGE_SIZE = 20  # the staff case list's page (yishi.cases.views.staff.PAGE_SIZE)
@@ -130,6 +131,33 @@ def intake_grid(sample: dict) -> int:
     return sample.get("grid_id") or sample["community_id"]
 
 
+def add_median_community(manifest: dict) -> None:
+    """Add to ``manifest``'s accounts (``"community_median"``) a worker of the median community by number of
+    cases (the rollups' counts), whose lists the bench measures beside the busiest community's: a plan that
+    suits 150,000 cases need not suit 6,000 (docs/performance.md, session 15). Nothing when there is no
+    such worker; an account already there is kept."""
+    from rest_framework.authtoken.models import Token
+
+    if "community_median" in manifest["accounts"]:
+        return
+    communities = set(Area.objects.filter(level=Level.COMMUNITY).values_list("path", flat=True))
+    sums = CaseMonthSum.objects.filter(kind=CaseMonthSum.Kind.AREA).values_list("area_path")
+    counts = sorted((n, path) for path, n in sums.annotate(n=Sum("steps")).order_by() if path in communities)
+    if not counts:
+        return
+    path = counts[len(counts) // 2][1]
+    grants = RoleGrant.objects.filter(role=Role.COMMUNITY_STAFF, area__path=path, revoked_at__isnull=True)
+    user = User.objects.filter(person__in=grants.values("person"), is_active=True).order_by("pk").first()
+    if user is None:
+        return
+    token = Token.objects.get_or_create(user=user)[0]
+    manifest["accounts"]["community_median"] = {
+        "username": user.username,
+        "token": token.key,
+        "user_id": user.pk,
+    }
+
+
 def remove_intake_cases() -> int:
     """Delete the cases the intake scenario filed (this run's, or an earlier run's left by ``--reuse``), and
     say how many. Dated the moment they were sent, they are the newest of the city, the first rows every
@@ -197,6 +225,11 @@ def build(manifest: dict, *, export_params: dict | None = None) -> list[Scenario
     requests311 = reverse("open311:requests", kwargs={"fmt": "json"})
     scenarios = [
         Scenario("list_community", "社区诉求列表（筛选）", "community", list_paths(user["community"])),
+        *(
+            [Scenario("list_median", "中位社区诉求列表（筛选）", "community_median", list_paths(median))]
+            if (median := user.get("community_median"))
+            else []
+        ),
         Scenario("list_street", "街道诉求列表（筛选）", "street", list_paths(user["street"])),
         Scenario("list_city", "全市诉求列表（筛选）", "city", list_paths(user["city"])),
         Scenario(

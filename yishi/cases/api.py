@@ -50,7 +50,7 @@ API_CHANNELS = [c for c in Channel.choices if c[0] not in (Channel.OPINION_BOX, 
 
 
 class CasePagination(CursorPagination):
-    """Keyset pages, newest first: the index (area_path, -submitted_at, -id) serves every page alike.
+    """Keyset pages, newest first: a time index (the community's, the subtree's, the city's) serves each.
 
     DRF's cursor keys on the first ordering field alone and steps over rows sharing its timestamp by an
     offset; a case arriving with that same timestamp shifts the offset and a row is listed twice. Here the

@@ -161,6 +161,11 @@ class Case(models.Model):
     )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在区域"))
     area_path = models.CharField(max_length=255, editable=False)
+    # The path of the case's community (its area's ancestor at community level, or the area itself: intake
+    # files every case at a community or below). Set at intake, like ``area_path`` (a case's area never
+    # changes): a community's cases are then one value, which one index keeps newest first, where its
+    # subtree's range spans the paths of its grids and buildings and has to be sorted.
+    community_path = models.CharField(max_length=255, editable=False, default="")
     address = models.CharField(_("详细地址"), max_length=255, blank=True, default="")
     latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -245,8 +250,19 @@ class Case(models.Model):
             ),
             # Every case by time: the city-wide list, the public Open311 feed.
             models.Index(fields=["-submitted_at", "-id"], name="case_time"),
-            # All cases of a subtree by time (ledger, statistics, closed lists).
+            # All cases of a subtree by time (ledger, statistics, a grid's lists).
             models.Index(fields=["area_path", "-submitted_at", "-id"], name="case_area_time"),
+            # A community's cases by time, and its open ones: its lists walk them newest first whatever the
+            # community's size (``cases.selectors._walkable``). Through the (area, time) ranges, which span
+            # its grids' and buildings' paths and were sorted, a median community's assigned, closed and
+            # category lists took 12.6-13.5 ms at 5 M cases, 0.6-2.2 ms this way; without the open one, its
+            # "open, category" list ANDed the community's whole history with the category's (5-50 ms).
+            models.Index(fields=["community_path", "-submitted_at", "-id"], name="case_community_time"),
+            models.Index(
+                fields=["community_path", "-submitted_at", "-id"],
+                name="case_open_community_time",
+                condition=Q(is_open=True),
+            ),
             # Cases waiting at a handling level (the street's queue after escalation).
             models.Index(
                 fields=["level_path", "status"], name="case_level_status", condition=Q(is_open=True)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import connection, connections
-from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet, Sum
+from django.db.models import BooleanField, CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 from django.db.models.sql import Query
@@ -27,7 +27,6 @@ from yishi.core import caching, permissions
 from .models import (
     PENDING_PART_STATUSES,
     Case,
-    CaseMonthSum,
     CasePart,
     CaseReply,
     CaseStep,
@@ -96,7 +95,9 @@ def _branches(user, via: str = "") -> list[_Branch] | None:
     branches: list[_Branch] = []
     for g in permissions.active_grants(user):
         if g.role in AREA_READERS:
-            branches.append(_Branch("area", _walkable(g.area), area=g.area))
+            # A step has no community path: through ``via`` the range on its own copy of the area path.
+            q = subtree_q(g.area.path, f"{via}area_path") if via else _walkable(g.area)
+            branches.append(_Branch("area", q, area=g.area))
         elif g.role == Role.DEPARTMENT_STAFF and g.unit_id:
             branches.append(_Branch("unit", on_case(handler_unit_id=g.unit_id), unit_id=g.unit_id))
             branches.append(_Branch("parts", _ids_among(via, "whistled", g.unit_id), unit_id=g.unit_id))
@@ -223,79 +224,46 @@ def _above_community(area: Area) -> bool:
     return LEVEL_ORDER.get(area.level, 0) < LEVEL_ORDER[Level.COMMUNITY]
 
 
-# SQLite walks the time index for a subtree of n cases out of the city's N when n² ≥ _WALK_FACTOR·N. Reading a
-# subtree's (area, time) range costs in proportion to n (the range spans many areas' paths, so it is sorted,
-# and a closed list looks each closed case up to sort it); walking the time index newest first passes the
-# other areas' cases, about PAGE·N/n rows for a page. Measured on a 200,000-case city, a community's closed
-# list: the range took 28.7 ms for the busiest community (6,177 cases) against 2.8 ms walked, and 2.3 ms
-# for the median one (255 cases) against 25.5 ms walked; the two cost the same near n² = 13·N, and nearer
-# 77·N for the unfiltered list (a covering range, no look-ups). 30 lies between.
-_WALK_FACTOR = 30
-
-
-def _cases_by_community() -> dict[str, int]:
-    """About how many cases lie under each community path (a case filed above community level: under its
-    own area's path): the first-contact steps as the community × month rollups count them
-    (``CaseMonthSum``), read in one query. A plan's hint, not a figure to show: kept until the cache's
-    ``TIMEOUT`` passes, whatever is written meanwhile."""
-
-    def count() -> dict[str, int]:
-        sums = CaseMonthSum.objects.filter(kind=CaseMonthSum.Kind.AREA).values_list("area_path")
-        return dict(sums.annotate(n=Sum("steps")).order_by())
-
-    return caching.remembered("cases-by-community", [], [], count)
-
-
-def _walks(area: Area) -> bool:
-    """Whether a list reads ``area``'s subtree by walking the time index rather than its (area, time) range:
-    on SQLite, above community level or where a community holds a large share of the city's cases
-    (``_WALK_FACTOR``; a grid or a building never does). PostgreSQL knows the share from its statistics and
-    chooses well."""
-    if connection.vendor != "sqlite":
-        return False
-    if _above_community(area):
-        return True
-    if area.level != Level.COMMUNITY:
-        return False
-    counts = _cases_by_community()
-    within = counts.get(area.path, 0)
-    return within > 0 and within * within >= _WALK_FACTOR * sum(counts.values())
-
-
 def _walkable(area: Area) -> Q:
-    """The subtree of ``area`` as a list's branch condition.
+    """The subtree of ``area`` as a list's branch condition, written for the index that finds its newest
+    cases first.
 
-    On SQLite a subtree above community level, or a large community (``_walks``), holds a large share of
-    all cases, yet its planner (no histograms) reads the whole (area, time) index range and sorts it: 140 ms
-    for the city's first page at 1 M cases, where walking the time index finds the newest rows at once.
-    There the range is written so that SQLite cannot use the area index. PostgreSQL knows the share from its
-    statistics and chooses well.
+    - A community: its cases' community path (``Case.community_path``), whose index keeps them newest first
+      whatever the community's size. Its (area, time) range spans the paths of its grids and buildings, so
+      a list read it and sorted it (on SQLite, closed lists through the closed cases by closing month: 28.7
+      ms for the busiest community of a 200,000-case city), or walked the whole city's time index past the
+      other areas' cases (25.5 ms for the median community there).
+    - Above community level, on SQLite: a large share of all cases, yet its planner (no histograms) reads
+      the whole (area, time) index range and sorts it: 140 ms for the city's first page at 1 M cases, where
+      walking the time index finds the newest rows at once. There the range is written so that SQLite
+      cannot use the area index. PostgreSQL knows the share from its statistics and chooses well.
+    - Otherwise (a grid, a building; above community level on PostgreSQL): the range.
     """
-    if not _walks(area):
+    if area.level == Level.COMMUNITY:
+        return Q(community_path=area.path)
+    if connection.vendor != "sqlite" or not _above_community(area):
         return subtree_q(area.path, "area_path")
     column = _Unindexed(F("area_path"))
     return Q(GreaterThanOrEqual(column, area.path)) & Q(LessThan(column, area.path[:-1] + "/"))
 
 
-def _reaches_walked_subtree(user) -> bool:
-    """Whether ``user`` sees every case or a subtree that a list walks (``_walks``: the branch
-    ``_walkable`` writes for SQLite's time index)."""
+def _reaches_above_community(user) -> bool:
+    """Whether ``user`` sees every case or a subtree above community level (a branch ``_walkable`` writes
+    for SQLite's time index)."""
     if permissions.is_superadmin(user):
         return True
-    return any(g.role in AREA_READERS and _walks(g.area) for g in permissions.active_grants(user))
+    return any(g.role in AREA_READERS and _above_community(g.area) for g in permissions.active_grants(user))
 
 
 def open_q(user, value: bool = True) -> Q:
     """``is_open = value`` as a filter of ``user``'s list.
 
-    On SQLite, for a user who sees a subtree that is walked (more than a community, or a large one), the
-    open test is written so that SQLite cannot answer it from a partial index of open cases: with the
-    subtree unindexed there (``_walkable``) it read a whole partial index of open cases and sorted it — 84 ms
-    for a street's open list at 1 M cases — where walking the time index finds the newest open cases at once
-    (0.07 ms). Other lists keep the partial index, whose (area, time) range holds only the subtree's open
-    cases.
+    On SQLite, for a user who sees more than a community, the open test is written so that SQLite cannot
+    answer it from a partial index of open cases: with the subtree unindexed there (``_walkable``) it read
+    a whole partial index of open cases and sorted it — 84 ms for a street's open list at 1 M cases —
+    where walking the time index finds the newest open cases at once (0.07 ms).
     """
-    if not value or connection.vendor != "sqlite" or not _reaches_walked_subtree(user):
+    if not value or connection.vendor != "sqlite" or not _reaches_above_community(user):
         return Q(is_open=value)
     return Q(_Unindexed(F("is_open"), output_field=BooleanField()))
 

@@ -288,6 +288,7 @@ def case_submit(
         suggested_category=category,
         area=area,
         area_path=area.path,
+        community_path=community.path,
         address=address.strip(),
         latitude=lat,
         longitude=lon,

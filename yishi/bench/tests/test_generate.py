@@ -83,6 +83,9 @@ def test_case_invariants(manifest):
         assert case.area_path == areas[case.area_id]
         assert case.level_path == areas[case.level_area_id]
         assert case.area_path.startswith(case.level_path)
+        # As intake sets it: the path of the case's community (its area's ancestor at community level).
+        community = next(a for a in case.area.ancestors() if a.level == Level.COMMUNITY)
+        assert case.community_path == community.path, case.number
         assert (case.closed_at is None) == case.is_open, case.number
         statuses.add(case.status)
     assert "closed" in statuses and statuses & set(OPEN_STATUSES)

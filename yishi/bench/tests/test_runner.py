@@ -134,8 +134,21 @@ def test_every_scenario_url_answers_200_on_a_tiny_city(monkeypatch):
 
     manifest = gen.generate(cases=300, seed=3, progress=False, residents=1000)
     ensure_tokens(manifest)
+    scenarios.add_median_community(manifest)
     built = {s.name: s for s in scenarios.build(manifest, export_params={})}
-    assert set(built) >= {"list_community", "next_pages", "deep_page", "search_rare", "dashboard", "intake"}
+    assert set(built) >= {"list_community", "list_median", "next_pages", "deep_page", "search_rare", "intake"}
+    # The median community's worker: a community staff member of the community in the middle by cases.
+    from django.db.models import Count
+
+    from yishi.accounts.models import User as Account
+
+    median = Account.objects.get(username=manifest["accounts"]["community_median"]["username"])
+    (grant,) = [g for g in median.person.grants.all() if g.role == "community_staff"]
+    sizes = sorted(
+        Case.objects.values("community_path").annotate(n=Count("pk")).values_list("n", flat=True).order_by()
+    )
+    mine = Case.objects.filter(community_path=grant.area.path).count()
+    assert sizes[len(sizes) // 4] <= mine <= sizes[3 * len(sizes) // 4]
     for s in built.values():
         if s.kind == "post" or not s.paths:
             continue

@@ -103,41 +103,64 @@ def test_open_filters_give_the_same_cases_however_the_open_test_is_written(tree,
         assert unindexed == (connection.vendor == "sqlite" and user is street)
 
 
-def test_a_large_community_is_walked_on_sqlite_and_lists_the_same_cases(tree, staff, monkeypatch):
-    """``_walks``: on SQLite a community whose share of the city's cases is large (n² ≥ factor·N, the counts
-    from the rollups) is read by walking the time index, a small one by its (area, time) range; never on
-    PostgreSQL. Its lists hold the same cases either way, and its open list keeps to the walk."""
+def test_a_community_is_listed_by_its_community_path(tree, staff):
+    """A case keeps the path of its area's community (``Case.community_path``), and a community's lists select that one value, whose index keeps its cases
+    newest first: every filter lists the same cases as the community's subtree, and on SQLite the page is
+    walked from that index, not read from an (area, time) range and sorted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from yishi.cases import services
     from yishi.cases.workflow import Status
     from yishi.core.tests.factories import user_with_role
 
-    category = CategoryFactory(key="walk-test", name="环境卫生")
-    admin = user_with_role("admin", tree.district, username="walk-admin")
-    areas = (tree.building, tree.grid, tree.community) * 2 + (tree.sibling_grid,)
-    cases = [services.case_accept(actor=admin, case=make_case(a, category=category)) for a in areas]
-    for case in cases[:6:3]:
+    category = CategoryFactory(key="community-test", name="环境卫生")
+    areas = (tree.building, tree.grid, tree.community, tree.sibling_grid) * 3
+    cases = [make_case(area, category=category) for area in areas]
+    for case in cases[::3]:
         force_status(case, Status.CLOSED, closed_at=case.submitted_at)
-    assert selectors._cases_by_community() == {tree.community.path: 6, tree.sibling.path: 1}
-    sibling_staff = user_with_role("community_staff", tree.sibling, username="walk-sibling")
-    monkeypatch.setattr(selectors, "_WALK_FACTOR", 5)  # 6² ≥ 5·7 > 1²
-    sqlite = connection.vendor == "sqlite"
-    assert selectors._walks(tree.community) == sqlite and not selectors._walks(tree.sibling)
-    for user, area, walked in ((staff, tree.community, sqlite), (sibling_staff, tree.sibling, False)):
+    paths = dict(Case.objects.values_list("area_path", "community_path").distinct())
+    assert paths == {
+        tree.building.path: tree.community.path,
+        tree.grid.path: tree.community.path,
+        tree.community.path: tree.community.path,
+        tree.sibling_grid.path: tree.sibling.path,
+    }
+    street = user_with_role("street_staff", tree.street, username="community-street")
+    for user, area, scope in ((staff, None, tree.community), (street, tree.community, tree.community)):
         in_scope = [
-            c for c in Case.objects.order_by("-submitted_at", "-id") if c.area_path.startswith(area.path)
+            c for c in Case.objects.order_by("-submitted_at", "-id") if c.area_path.startswith(scope.path)
         ]
         for filters, wanted in (
             ({}, in_scope),
             ({"status": Status.CLOSED}, [c for c in in_scope if c.status == Status.CLOSED]),
             ({"open_only": True}, [c for c in in_scope if c.is_open]),
+            ({"category": category}, in_scope),
         ):
             with CaptureQueriesContext(connection) as queries:
-                rows = selectors.case_list(user=user, limit=50, **filters)
+                rows = selectors.case_list(user=user, area=area, limit=50, **filters)
             assert [c.pk for c in rows] == [c.pk for c in wanted], filters
+            api = selectors.case_queryset(user=user, area=area, **filters)
+            assert [c.pk for c in api.order_by("-submitted_at", "-id")] == [c.pk for c in wanted], filters
             sql = queries.captured_queries[-1]["sql"]
-            assert ('+"cases_case"."area_path"' in sql) == walked, filters
-            if filters.get("open_only"):
-                assert ('+"cases_case"."is_open"' in sql) == walked
+            assert '"cases_case"."community_path" = ' in sql, filters
+            if connection.vendor == "sqlite" and user is staff and filters.keys() <= {"status", "open_only"}:
+                with connection.cursor() as cursor:
+                    cursor.execute("EXPLAIN QUERY PLAN " + sql)
+                    plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+                assert "community_time" in plan, (filters, plan)
+
+
+def test_the_migration_fills_the_community_paths_as_intake_does(tree):
+    """``cases.0017`` fills ``community_path`` for the cases filed before it: the same values intake sets."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("yishi.cases.migrations.0017_case_community_path")
+    category = CategoryFactory(key="migration-test", name="环境卫生")
+    for area in (tree.building, tree.grid, tree.community, tree.sibling_grid):
+        make_case(area, category=category)
+    intake = dict(Case.objects.values_list("pk", "community_path"))
+    Case.objects.update(community_path="")
+    migration.fill_community_paths(apps, None)
+    assert dict(Case.objects.values_list("pk", "community_path")) == intake

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -144,11 +143,9 @@ def test_list_query_count_is_pinned(client, w, django_assert_num_queries):
     # the rows among them, with their next deadline and manual-dispatch flag: one query, or two where the
     # rows are read by a prepared statement), the notification badge, and the filter's options (the children
     # of the user's areas, then those and theirs, and the categories), which the next request finds in the
-    # cache. On SQLite also the communities' case counts, to choose the list's plan (``selectors._walks``),
-    # which the next request finds in the cache too.
+    # cache.
     rows = selectors.reads_per_list()
-    counts = 1 if connection.vendor == "sqlite" else 0
-    with django_assert_num_queries(7 + rows + counts):
+    with django_assert_num_queries(7 + rows):
         response = client.get(reverse("cases:list"))
     assert len(response.context["rows"]) == 20
     with django_assert_num_queries(4 + rows):
