@@ -263,6 +263,15 @@ class Case(models.Model):
                 name="case_open_community_time",
                 condition=Q(is_open=True),
             ),
+            # A community's open cases of one category by time: its "open, category" lists. Without it
+            # PostgreSQL ANDed the bitmap of the community's open cases with the category's whole history
+            # (25.8 ms for the busiest community at 5 M), where through the open (category, area) index,
+            # which a community path cannot seek, the old area range took 0.75 ms.
+            models.Index(
+                fields=["community_path", "category", "-submitted_at", "-id"],
+                name="case_open_community_category",
+                condition=Q(is_open=True),
+            ),
             # Cases waiting at a handling level (the street's queue after escalation).
             models.Index(
                 fields=["level_path", "status"], name="case_level_status", condition=Q(is_open=True)
