@@ -63,8 +63,10 @@ def case_visible_branches(user, via: str = "") -> list[Q] | None:
     ``via`` is the path from the queried model to the case (``"case__"`` for ``CaseStep``). Every branch is a
     condition on the row itself or an IN over a small subquery (parts of a unit, cases merged from one's own),
     never a join that could repeat rows. Each branch alone is served by one index, which lets a list read
-    each branch's first page on its own (``keyset_page``). The area branch reads ``area_path``, which a
-    case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own index.
+    each branch's first page on its own (``keyset_page``). The area branch of a community reads the cases'
+    ``community_path``, any other ``area_path`` (``_walkable``); through ``via`` it reads ``area_path``,
+    which a case's steps copy at intake (a case's area never changes), so deadline lists use the steps' own
+    index.
     """
     branches = _branches(user, via)
     return None if branches is None else [b.q for b in branches]
