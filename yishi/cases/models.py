@@ -297,6 +297,15 @@ class Case(models.Model):
                 name="case_open_recorder_time",
                 condition=Q(is_open=True),
             ),
+            # A recorder's open cases of one category by time: the recorder branch of an "open, category"
+            # list. Through the index above PostgreSQL still ANDed its bitmap with the category's whole
+            # history from the category's foreign-key index (82,347 entries): 11-15 ms of the busiest
+            # community's "open, category" lists at 5 M, whose worker recorded 103,069 cases.
+            models.Index(
+                fields=["recorded_by", "category", "-submitted_at", "-id"],
+                name="case_open_recorder_category",
+                condition=Q(is_open=True),
+            ),
             models.Index(
                 fields=["reporter", "-submitted_at", "-id"],
                 name="case_open_reporter_time",

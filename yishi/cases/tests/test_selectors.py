@@ -150,6 +150,8 @@ def test_a_community_is_listed_by_its_community_path(tree, staff):
                     plan = " ".join(str(row[-1]) for row in cursor.fetchall())
                 wanted_index = "case_open_community_category" if len(filters) == 2 else "community_time"
                 assert wanted_index in plan, (filters, plan)
+                if len(filters) == 2:  # the branch of the cases the worker recorded, likewise
+                    assert "case_open_recorder_category" in plan, plan
 
 
 def test_the_migration_fills_the_community_paths_as_intake_does(tree):
