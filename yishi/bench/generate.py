@@ -125,9 +125,9 @@ NOT_MOVES = frozenset({"case.submit", "case.contact"})
 CLOSED_STATES = frozenset({"closed", "rejected", "merged"})
 
 CASE_COLUMNS = (
-    "id number title text category_id suggested_category_id area_id area_path community_path address latitude "
-    "longitude "
-    "reporter_id reporter_name reporter_phone is_anonymous tracking_token channel recorded_by_id urgency "
+    "id number title text category_id suggested_category_id area_id area_path community_path address "
+    "latitude longitude reporter_id reporter_name reporter_phone is_anonymous tracking_token channel "
+    "recorded_by_id urgency "
     "parties status is_open handling_mode level_area_id level_path handler_unit_id merged_into_id "
     "reject_reason reopen_count escalation_count is_supervised submitted_at accepted_at first_contact_at "
     "resolved_at replied_at closed_at updated_at search_tokens"

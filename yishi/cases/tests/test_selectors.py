@@ -104,9 +104,10 @@ def test_open_filters_give_the_same_cases_however_the_open_test_is_written(tree,
 
 
 def test_a_community_is_listed_by_its_community_path(tree, staff):
-    """A case keeps the path of its area's community (``Case.community_path``), and a community's lists select that one value, whose index keeps its cases
-    newest first: every filter lists the same cases as the community's subtree, and on SQLite the page is
-    walked from that index, not read from an (area, time) range and sorted."""
+    """A case keeps the path of its area's community (``Case.community_path``), and a community's lists
+    select that one value, whose indexes keep its cases newest first: every filter lists the same cases as
+    the community's subtree, and on SQLite the page is walked from those indexes, not read from an (area,
+    time) range and sorted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
