@@ -76,9 +76,9 @@ def test_csv_has_the_workbooks_columns_rows_and_masking(client, tree, street_sta
         case=first, source_case=first, value=RatingValue.BASIC, round=0, rated_at=first.submitted_at
     )
     # Every timestamp, past midnight in Beijing (the day before, in UTC): PostgreSQL writes the CSV's times
-    # itself (``_LocalText``), the workbook's come from Python (and are rounded to the second by Excel's
-    # day fractions, hence microseconds under half a second).
-    moment = dt.datetime(2026, 3, 1, 16, 30, 45, 400000, tzinfo=dt.UTC)
+    # itself (``_LocalText``), the workbook's come from Python; both cut the seconds. A day fraction is read
+    # back rounded to the millisecond, so 45.9997 s uncut would read 46 s (as now's time did, once in CI).
+    moment = dt.datetime(2026, 3, 1, 16, 30, 45, 999700, tzinfo=dt.UTC)
     stamps = {name: moment + dt.timedelta(hours=i) for i, name in enumerate(dashboard._LEDGER_TIMES)}
     Case.objects.filter(pk=first.pk).update(**stamps)
     sheet = xlsx_sheets(client, street_staff)["诉求台账"]

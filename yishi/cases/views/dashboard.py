@@ -514,8 +514,10 @@ def _ledger_rows(user, qs, *, text_times: bool):
             return None if not text_times else ""
         if value.__class__ is str:  # written by the database (_LocalText)
             return value
-        local = value.astimezone(tz).replace(tzinfo=None)
-        return local.isoformat(" ", "seconds") if text_times else local
+        # Seconds cut in both formats, as on the case's page: a workbook stores a day fraction, and one read
+        # back is rounded to the millisecond, so 11:38:20.9997 would read 11:38:21 there, 11:38:20 in the CSV.
+        local = value.astimezone(tz).replace(tzinfo=None, microsecond=0)
+        return local.isoformat(" ") if text_times else local
 
     return _rows(qs, when, sees_contact, channels, statuses, modes, ratings, anonymous)
 
