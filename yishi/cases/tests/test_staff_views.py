@@ -797,24 +797,46 @@ def test_a_whistled_unit_lists_the_case_deadlines_until_its_part_is_done(w):
     assert {s["case_id"] for s in steps_due(user=w.city_user, overdue=True, now=later)} == {case.pk}
 
 
-def test_deadline_branches_built_again_are_the_same_conditions(w):
-    """A unit's deadline branches over a subquery (its pending parts, its own open cases) are kept per
-    worker: the next request's equal the first and are compiled from the memo, and still read the parts as
-    they are then (the test above)."""
+def test_deadline_branches_read_their_cases_ids_ahead_or_keep_their_subqueries(w, monkeypatch):
+    """A unit's deadline branches over subqueries (its pending parts, its own open cases) are read ahead as
+    one branch of steps among their cases' ids, in one query; with more ids than ``DEADLINE_CASE_IDS`` they
+    stay subqueries, kept per worker (the next request's are the same objects and compile from the memo).
+    Either way the lists are the same, and read the parts as they are then."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from yishi.cases.selectors import _BRANCH_WHERES, _branch_where, deadline_branches
+    from yishi.cases import selectors
+    from yishi.cases.selectors import _BRANCH_WHERES, _branch_where, deadline_branches, steps_due
 
+    case = to_street(w, new_case(w, title="吹哨交警"))
+    services.case_whistle(actor=w.street, case=case, parts=[(w.traffic, "疏导交通")])
+    later = timezone.now() + dt.timedelta(days=60)
+    with CaptureQueriesContext(connection) as read:
+        ahead = deadline_branches(w.traffic_user)
+    assert len([q for q in read.captured_queries if "cases_" in q["sql"]]) == 1  # the grants aside
+    assert not any(map(over_subquery, ahead))
+    listed = steps_due(user=w.traffic_user, overdue=True, now=later, branches=ahead)
+    assert {s["case_id"] for s in listed} == {case.pk}
+
+    monkeypatch.setattr(selectors, "DEADLINE_CASE_IDS", 0)
     first = deadline_branches(w.traffic_user)
     again = deadline_branches(w.traffic_user)
-    assert again == first and any("case_id__in" in str(b) for b in first)
-    assert all(a is b for a, b in zip(again, first, strict=True) if "case_id__in" in str(b))
+    assert again == first and any(map(over_subquery, first))
+    assert all(a is b for a, b in zip(again, first, strict=True) if over_subquery(b))
+    assert steps_due(user=w.traffic_user, overdue=True, now=later, branches=first) == listed
     for branch in first:
         _branch_where(CaseStep, branch, connection)
     kept = len(_BRANCH_WHERES)
     for branch in deadline_branches(w.traffic_user):
         _branch_where(CaseStep, branch, connection)
     assert len(_BRANCH_WHERES) == kept
+
+
+def over_subquery(branch) -> bool:
+    """Whether a deadline branch is a condition over a subquery (``case_id__in=<QuerySet>``)."""
+    from django.db.models import QuerySet
+
+    return any(isinstance(child, tuple) and isinstance(child[1], QuerySet) for child in branch.children)
 
 
 def test_pending_part_statuses_are_every_status_but_done():
