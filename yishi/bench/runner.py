@@ -361,6 +361,15 @@ def ensure_city(url: str, options: Options, say) -> tuple[dict, float | None]:
         if options.reuse and same and city and User.objects.filter(username=city).exists():
             say(f"reusing the generated city ({options.cases:,} cases, seed {options.seed})")
             return manifest, manifest.get("_load_seconds")
+        if options.reuse and not same:
+            # Asked to keep a city, never silently replace it by one of another size: a 5 M city took half
+            # an hour to load, and a --reuse run without its --cases once swapped it for the default one.
+            cases = manifest.get("cases")
+            raise RuntimeError(
+                f"{db_name(url)} holds the city of {f'{cases:,}' if isinstance(cases, int) else cases} cases,"
+                f" seed {manifest.get('seed')}; --reuse keeps it only for the same --cases and --seed (leave"
+                " out --reuse to generate anew)"
+            )
     elif Case.objects.exists():
         # Never wipe a database the bench did not fill itself.
         raise RuntimeError(f"{db_name(url)} holds cases the bench did not generate; give another --database")

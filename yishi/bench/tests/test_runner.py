@@ -247,6 +247,25 @@ def test_a_regenerated_sqlite_city_is_removed_as_files_never_a_foreign_one(setti
 
 
 @pytest.mark.django_db
+def test_reuse_never_replaces_a_city_of_another_size(settings, tmp_path):
+    """``--reuse`` with other ``--cases`` (or ``--seed``) than the city's is an error, and the city stays."""
+    from yishi.bench import runner
+
+    settings.VAR_DIR = str(tmp_path)
+    url = "postgres://postgres@127.0.0.1:5432/yishi_bench"
+    manifest = tmp_path / "bench" / "yishi_bench-manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({"cases": 5000000, "seed": 1, "accounts": {}}))
+    for options in (
+        runner.Options(cases=20000, reuse=True),
+        runner.Options(cases=5000000, seed=2, reuse=True),
+    ):
+        with pytest.raises(RuntimeError, match="holds the city of 5,000,000 cases, seed 1"):
+            runner.ensure_city(url, options, say=print)
+    assert json.loads(manifest.read_text())["cases"] == 5000000
+
+
+@pytest.mark.django_db
 def test_case_pages_leave_out_the_cases_an_intake_scenario_added(tree, staff):
     from yishi.cases.tests.factories import CategoryFactory, make_case
 
