@@ -923,9 +923,9 @@ def deadline_branches(user) -> list[Q] | None:
         elif b.kind == "unit":
             out.append(Q(unit_id=b.unit_id))
         elif b.kind == "parts":
-            among.append((("pending-parts", b.unit_id), partial(_pending_parts_q, b.unit_id)))
+            among.append((("pending-parts", b.unit_id), partial(_pending_part_case_ids, b.unit_id)))
         else:
-            among.append((("open-steps", b.q), partial(_open_cases_steps_q, b.q)))
+            among.append((("open-steps", b.q), partial(_open_case_ids, b.q)))
     if among:
         out.extend(_among_cases(among))
     return out
@@ -937,7 +937,7 @@ DEADLINE_CASE_IDS = 1000
 
 def _among_cases(among: list[tuple]) -> list[Q]:
     """The deadline branches over subqueries of case ids (``among``: (key, build) pairs, ``build()`` giving
-    ``Q(case_id__in=subquery)``) as one branch: the steps among those cases' ids, read now in one query.
+    the ids' queryset) as one branch: the steps among those cases' ids, read now in one query.
 
     Why: each such branch joined to ``cases_case`` costs the planner 0.3-0.5 ms, its 32 indexes weighed, and
     a deadline page plans its two lists' unions anew (a unit's five such branches: 2.5-4 ms of planning a
@@ -945,11 +945,10 @@ def _among_cases(among: list[tuple]) -> list[Q]:
     0.8-1.0 ms; a branch of steps among them (``= ANY(array)`` on PostgreSQL) in 0.3. A union of a busy
     unit's overdue list: 3.9 ms planned + 3.0 run -> 0.3 + 1.1. Many ids (a community worker who recorded
     thousands of open cases) are left to the subqueries: they would be sent and probed one by one."""
-    subqueries = [_kept_condition(key, build) for key, build in among]
-    first, *rest = (_ids_of(condition) for condition in subqueries)
+    first, *rest = (build() for _key, build in among)
     ids = list((first.union(*rest, all=True) if rest else first)[: DEADLINE_CASE_IDS + 1])
     if len(ids) > DEADLINE_CASE_IDS:
-        return subqueries
+        return [_kept_condition(key, partial(_steps_among, build)) for key, build in among]
     if not ids:
         return []
     if connection.vendor == "postgresql":
@@ -957,11 +956,9 @@ def _among_cases(among: list[tuple]) -> list[Q]:
     return [Q(case_id__in=sorted(set(ids)))]
 
 
-def _ids_of(condition: Q) -> QuerySet:
-    """The case ids a ``Q(case_id__in=subquery)`` condition (``_pending_parts_q``, ``_open_cases_steps_q``)
-    reads: its subquery, as a flat list of ids."""
-    ((_lookup, subquery),) = condition.children
-    return subquery.values_list(*subquery.query.values_select or ("pk",), flat=True)
+def _steps_among(build) -> Q:
+    """The steps of the cases whose ids ``build()`` selects, as a condition over that subquery."""
+    return Q(case_id__in=build())
 
 
 class _AnyOf(Func):
@@ -979,15 +976,15 @@ class _AnyOf(Func):
         return f"{column_sql} = ANY(%s)", (*column_params, self.ids)
 
 
-def _pending_parts_q(unit_id: int) -> Q:
-    """The steps of the cases where ``unit_id``'s part is not done yet (``deadline_branches``)."""
+def _pending_part_case_ids(unit_id: int) -> QuerySet:
+    """The ids of the cases where ``unit_id``'s part is not done yet (``deadline_branches``)."""
     pending = CasePart.objects.filter(unit_id=unit_id, status__in=PENDING_PART_STATUSES)
-    return Q(case_id__in=pending.values("case_id"))
+    return pending.values_list("case_id", flat=True)
 
 
-def _open_cases_steps_q(branch: Q) -> Q:
-    """The steps of the open cases of ``branch`` (``deadline_branches``)."""
-    return Q(case_id__in=Case.objects.filter(branch, is_open=True).order_by().values("pk"))
+def _open_case_ids(branch: Q) -> QuerySet:
+    """The ids of the open cases of ``branch`` (``deadline_branches``)."""
+    return Case.objects.filter(branch, is_open=True).order_by().values_list("pk", flat=True)
 
 
 # The fields of a step and its case that a deadline list shows: the keys of ``steps_due``'s rows.
