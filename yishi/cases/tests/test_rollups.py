@@ -136,6 +136,17 @@ def _assert_rates_match(areas, category_choices, nows, period):
     for area in areas:
         for category in category_choices:
             for now in nows:
+                # Every breakdown at once (groups of one kind of sums read together) as one by one.
+                groups = tuple(reversed(rates.GROUPS))
+                together = rates.rate_counts_by(
+                    area=area, period=period, groups=groups, category=category, now=now
+                )
+                assert together == {
+                    group: rates.rate_counts(
+                        area=area, period=period, group=group, category=category, now=now
+                    )
+                    for group in rates.GROUPS
+                }, (area.name, category, now)
                 for group in rates.GROUPS:
                     kwargs = {
                         "area": area,
@@ -264,6 +275,19 @@ def test_rollup_breakdown_query_count_is_pinned(tree, django_assert_num_queries)
                 settings=settings,
                 now=NOW + dt.timedelta(days=30),
             )
+
+
+def test_breakdowns_of_one_kind_of_sums_are_read_together(tree, django_assert_num_queries):
+    build_world(tree)
+    settings = rates.RateSettings.current()
+    closed = NOW + dt.timedelta(days=30)  # every step due: no pending steps to read
+    # A district: total, months and child areas from the area sums in one query; units, categories from
+    # their own sums. A street: the area sums, and the cells for units and categories (read together).
+    for area, queries in ((tree.district, 3), (tree.street, 2)):
+        with django_assert_num_queries(queries):
+            rates.rate_counts_by(area=area, period=PERIOD, groups=rates.GROUPS, settings=settings, now=closed)
+        with django_assert_num_queries(2 * queries):  # and the pending steps of each
+            rates.rate_counts_by(area=area, period=PERIOD, groups=rates.GROUPS, settings=settings, now=NOW)
 
 
 @override_settings(YISHI_DEMO_GENERATED_CASES=20)

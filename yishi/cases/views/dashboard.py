@@ -242,15 +242,23 @@ def _charts(trend) -> list:
 def _dashboard_data(area, period, category) -> dict:
     settings = RateSettings.current()
     category = rates.category_ids(category)  # once for every breakdown
-    trend = rates.monthly(area=area, period=period, category=category, settings=settings)
+    counts = rates.rate_counts_by(
+        area=area,
+        period=period,
+        groups=("month", "child", "unit", "category"),
+        category=category,
+        settings=settings,
+    )
+    common = {"area": area, "period": period, "category": category, "settings": settings}
+    trend = rates.monthly(**common, counts=counts["month"])
     return {
         "settings": settings,
         "summary": rates.total((r for _m, r in trend), settings),
         "trend": trend,
         "charts": _charts(trend),
-        "child_ranking": rates.child_ranking(area=area, period=period, category=category, settings=settings),
-        "unit_ranking": rates.unit_ranking(area=area, period=period, category=category, settings=settings),
-        "categories": rates.by_category(area=area, period=period, category=category, settings=settings),
+        "child_ranking": rates.child_ranking(**common, counts=counts["child"]),
+        "unit_ranking": rates.unit_ranking(**common, counts=counts["unit"]),
+        "categories": rates.by_category(**common, counts=counts["category"]),
     }
 
 
