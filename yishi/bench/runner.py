@@ -2,7 +2,9 @@
 
 One run per database: PostgreSQL (``--database``), then, with ``--sqlite``, a SQLite file under
 ``var/bench/``. Each run is a child process (``yishi bench --phase URL``) whose Django connects to that
-database, so the in-process work (generation, cursors, SQL timing) and the server share it. A run:
+database, so the in-process work (generation, cursors, SQL timing) and the server share it. With both
+databases, their cities are generated first, side by side (``load_side_by_side``: one child each,
+``--generate-only``), and the runs then measure one database at a time. A run:
 
 1. creates and migrates the database, collects static files, generates the city (or reuses it:
    ``var/bench/<db>-manifest.json`` remembers (cases, seed));
@@ -30,6 +32,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -65,6 +68,8 @@ class Options:
     # A Redis database of the bench's own (flushed before each run): the server then keeps its cache,
     # sessions and job queue there, as a deployment with YISHI_REDIS_URL does. Empty: local memory.
     redis: str = ""
+    # A child that only creates, migrates and fills its database (the parent's loads, run side by side).
+    generate_only: bool = False
 
 
 def var_dir() -> Path:
@@ -143,31 +148,27 @@ def run(options: Options, stdout) -> dict:
     started = time.monotonic()
     sqlite_options = replace(options, cases=options.sqlite_cases or options.cases)
     urls = [options.database] + ([sqlite_url(sqlite_options)] if options.sqlite else [])
-    runs = []
+    per_url = {}
     for url in urls:
         if is_sqlite(url):
-            options_here = sqlite_options
+            per_url[url] = sqlite_options
             if not options.reuse and not options.manifest:
                 remove_sqlite_city(url)
         else:
-            options_here = options
+            per_url[url] = options
             ensure_postgres_database(url)
+    loads_seconds = None
+    if len(urls) > 1 and not options.manifest:
+        loads_seconds = load_side_by_side(per_url, options.redis, stdout)
+        # Each database now holds the city of its (cases, seed): the measuring runs keep it.
+        per_url = {url: replace(o, reuse=True) for url, o in per_url.items()}
+    runs = []
+    for url, options_here in per_url.items():
         out = var_dir() / f"{db_name(url)}-run.json"
         out.unlink(missing_ok=True)
-        argv = [
-            sys.executable,
-            "-m",
-            "yishi",
-            "bench",
-            *phase_argv(options_here),
-            "--phase",
-            url,
-            "--phase-out",
-            str(out),
-        ]
         stdout.write(f"\n== {url}\n")
         stdout.flush()
-        done = subprocess.run(argv, env=server_env(url, options.redis))
+        done = subprocess.run(phase_command(url, options_here, out), env=server_env(url, options.redis))
         if done.returncode != 0 or not out.exists():
             raise RuntimeError(f"the run on {url} failed (exit {done.returncode})")
         runs.append(json.loads(out.read_text()))
@@ -175,6 +176,7 @@ def run(options: Options, stdout) -> dict:
         "machine": machine_info(),
         "options": {k: v for k, v in asdict(options).items() if k != "manifest"},
         "total_seconds": round(time.monotonic() - started, 1),
+        "loads_side_by_side_seconds": loads_seconds,
         "runs": runs,
     }
     stdout.write("\n" + tables(result) + "\n")
@@ -183,6 +185,70 @@ def run(options: Options, stdout) -> dict:
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     stdout.write(f"\nJSON: {path}\n")
     return result
+
+
+def phase_command(url: str, options: Options, out: Path) -> list[str]:
+    """The child process of one database's run (or, with ``generate_only``, of its load)."""
+    return [
+        sys.executable,
+        "-m",
+        "yishi",
+        "bench",
+        *phase_argv(options),
+        "--phase",
+        url,
+        "--phase-out",
+        str(out),
+    ]
+
+
+def load_side_by_side(per_url: dict[str, Options], redis: str, stdout) -> float:
+    """Generate (or keep, with ``--reuse``) the city of every database at the same time, one child each,
+    before any measurement; returns the seconds until the last one finished.
+
+    A load keeps about one core busy with Python (the rows, jieba's tokens) and the database ingesting
+    beside it part of the other; the full run's two loads, one after the other, left the second core idle
+    half of the time. Side by side they share both cores, and no measurement runs while either loads (the
+    measuring runs start after both, one database at a time). Each child's lines are prefixed with its
+    database's name.
+    """
+
+    started = time.monotonic()
+    children = []
+    for url, options in per_url.items():
+        out = var_dir() / f"{db_name(url)}-load.json"
+        out.unlink(missing_ok=True)
+        argv = phase_command(url, replace(options, generate_only=True), out)
+        child = subprocess.Popen(
+            argv, env=server_env(url, redis), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        prefix = "[SQLite] " if is_sqlite(url) else "[PostgreSQL] "
+        relay = threading.Thread(target=_relay, args=(child.stdout, prefix, stdout), daemon=True)
+        relay.start()
+        children.append((url, child, out, relay))
+    stdout.write(f"\n== loading {', '.join(per_url)} side by side\n")
+    stdout.flush()
+    failed = []
+    for url, child, out, relay in children:
+        code = child.wait()
+        relay.join()
+        if code != 0 or not out.exists():
+            failed.append(f"{url} (exit {code})")
+    if failed:
+        raise RuntimeError(f"the load on {', '.join(failed)} failed")
+    seconds = round(time.monotonic() - started, 1)
+    stdout.write(f"loads side by side: {seconds:.0f} s\n")
+    return seconds
+
+
+_RELAY_LOCK = threading.Lock()
+
+
+def _relay(stream, prefix: str, stdout) -> None:
+    for line in stream:
+        with _RELAY_LOCK:  # whole lines, never two children's halves
+            stdout.write(prefix + line)
+            stdout.flush()
 
 
 def tables(result: dict) -> str:
@@ -216,6 +282,8 @@ def phase_argv(options: Options) -> list[str]:
         argv += ["--manifest", options.manifest]
     if options.redis:
         argv += ["--redis", options.redis]
+    if options.generate_only:
+        argv.append("--generate-only")
     return argv
 
 
@@ -268,6 +336,12 @@ def run_phase(url: str, options: Options, out: Path, stdout) -> dict:
         stdout.write(text + "\n")
         stdout.flush()
 
+    if options.generate_only:  # the load alone, beside the other database's (``load_side_by_side``)
+        say("migrate …")
+        call_command("migrate", verbosity=0, interactive=False)
+        _manifest, load_seconds = ensure_city(url, options, say)
+        out.write_text(json.dumps({"load_seconds": load_seconds}))
+        return {"load_seconds": load_seconds}
     if options.redis:
         flush_redis(options.redis)
     say("migrate, collectstatic …")

@@ -2,7 +2,9 @@
 behind their setting, and every scenario's URLs answering 200 on a tiny generated city."""
 
 import importlib
+import io
 import json
+import sys
 
 import pytest
 from django.test import Client
@@ -263,6 +265,51 @@ def test_reuse_never_replaces_a_city_of_another_size(settings, tmp_path):
         with pytest.raises(RuntimeError, match="holds the city of 5,000,000 cases, seed 1"):
             runner.ensure_city(url, options, say=print)
     assert json.loads(manifest.read_text())["cases"] == 5000000
+
+
+# A stand-in for one database's load: it says it started, waits (up to 20 s) until the other has started too,
+# says whether it met it, then writes its result or fails.
+_LOAD_CHILD = """
+import pathlib, sys, time
+meet, out, me, fail = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
+(meet / me).touch()
+deadline = time.time() + 20
+while len(list(meet.iterdir())) < 2 and time.time() < deadline:
+    time.sleep(0.02)
+print("met the other load:", len(list(meet.iterdir())) == 2)
+if not fail:
+    out.write_text('{"load_seconds": 1.0}')
+sys.exit(1 if fail else 0)
+"""
+
+
+@pytest.mark.parametrize("failing", ["", "sqlite"])
+def test_the_loads_run_side_by_side_and_a_failed_one_is_an_error(monkeypatch, settings, tmp_path, failing):
+    """Both databases' loads run at the same time (each child waits for the other to start), their lines
+    come prefixed with the database, and a failed load is an error once both ended."""
+    from yishi.bench import runner
+
+    settings.VAR_DIR = str(tmp_path)
+    meet = tmp_path / "meet"
+    meet.mkdir()
+    pg, lite = runner.DEFAULT_DATABASE, runner.sqlite_url(runner.Options(cases=10))
+
+    def command(url, options, out):
+        assert options.generate_only
+        fails = "1" if failing and failing in url else "0"
+        return [sys.executable, "-c", _LOAD_CHILD, str(meet), str(out), runner.db_name(url), fails]
+
+    monkeypatch.setattr(runner, "phase_command", command)
+    stdout = io.StringIO()
+    per_url = {pg: runner.Options(), lite: runner.Options(cases=10)}
+    if failing:
+        with pytest.raises(RuntimeError, match="the load on sqlite:.*failed"):
+            runner.load_side_by_side(per_url, "", stdout)
+    else:
+        assert runner.load_side_by_side(per_url, "", stdout) < 20
+    lines = stdout.getvalue().splitlines()
+    assert "[PostgreSQL] met the other load: True" in lines
+    assert "[SQLite] met the other load: True" in lines
 
 
 @pytest.mark.django_db

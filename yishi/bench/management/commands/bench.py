@@ -54,10 +54,11 @@ class Command(BaseCommand):
         # Internal: one database's run, in the child process the parent starts with that database's settings.
         parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
         parser.add_argument("--phase-out", default="", help=argparse.SUPPRESS)
+        parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
 
     def handle(self, *args, phase, phase_out, only, **opts):
         keys = {"cases", "seed", "database", "sqlite", "sqlite_cases", "reuse", "duration", "clients", "json_path", "export",
-                "manifest", "workers", "redis"}  # fmt: skip
+                "manifest", "workers", "redis", "generate_only"}  # fmt: skip
         options = runner.Options(
             only=[o.strip() for o in only.split(",") if o.strip()],
             **{k: v for k, v in opts.items() if k in keys},
