@@ -20,8 +20,9 @@ Over a period (whole months, local time) and an area subtree, optionally one cat
 
 By area, unit (the case's ``handler_unit``), category and month. Each breakdown reads the community × month
 rollup (``CaseMonthStat``, kept by ``cases.rollups``: two queries) when the area is at community level or
-above, else three aggregate queries on the base tables (steps, cases, ratings), whatever the number of cases.
-Sums over months are exact because every count is additive.
+above, else three aggregate queries on the base tables (steps, cases, ratings), whatever the number of cases;
+breakdowns answered by the same sums are read together (``rate_counts_by``). Sums over months are exact because
+every count is additive.
 """
 
 from __future__ import annotations
