@@ -237,6 +237,18 @@ def _key(group: str, area: Area, *, path: str, date: str, unit: str, category: s
     raise ValueError(group)
 
 
+def _step_key(group: str, area: Area):
+    """``_key`` of a first-contact step: the month of its deadline, its case's unit and category."""
+    return _key(
+        group,
+        area,
+        path="area_path",
+        date="due_at",
+        unit="case__handler_unit_id",
+        category="case__category_id",
+    )
+
+
 def _month_key(value) -> dt.date:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
@@ -434,17 +446,7 @@ def _rate_counts_from_rollup(
     )
     if cats is not None:
         pending = pending.filter(case__category_id__in=cats)
-    step_keys = {
-        name: _key(
-            group,
-            area,
-            path="area_path",
-            date="due_at",
-            unit="case__handler_unit_id",
-            category="case__category_id",
-        )
-        for name, group in zip(names, groups, strict=True)
-    }
+    step_keys = {name: _step_key(group, area) for name, group in zip(names, groups, strict=True)}
     for row in pending.annotate(**step_keys).values(*names).annotate(n=Count("pk")).order_by():
         for group, name in zip(groups, names, strict=True):
             key = _group_key(group, row[name], area)
@@ -484,16 +486,7 @@ def rate_counts_from_base(
         ratings = ratings.filter(case__category_id__in=cats)
 
     step_rows = (
-        steps.annotate(
-            k=_key(
-                group,
-                area,
-                path="area_path",
-                date="due_at",
-                unit="case__handler_unit_id",
-                category="case__category_id",
-            )
-        )
+        steps.annotate(k=_step_key(group, area))
         .values("k")
         .annotate(due=Count("pk", filter=Q(done_at__isnull=False) | Q(due_at__lt=now)), met=met_count())
         .order_by()
