@@ -535,16 +535,20 @@ def rate_counts_from_base(
     return out
 
 
+def _breakdown(group: str, counts: dict | None, **kwargs) -> dict:
+    """``counts`` when the caller read the breakdown already (``rate_counts_by``), else ``rate_counts``."""
+    return counts if counts is not None else rate_counts(group=group, **kwargs)
+
+
 def monthly(
     *, area: Area, period: Period, category=None, settings=None, now=None, counts: dict | None = None
 ) -> list[tuple[dt.date, Rates]]:
     """One ``Rates`` per month of the period, in order; empty months included (their rates are None).
     ``counts``: the month breakdown when already read (``rate_counts_by``)."""
     settings = settings or RateSettings.current()
-    if counts is None:
-        counts = rate_counts(
-            area=area, period=period, group="month", category=category, settings=settings, now=now
-        )
+    counts = _breakdown(
+        "month", counts, area=area, period=period, category=category, settings=settings, now=now
+    )
     empty = Rates(weights=weights_of(settings))
     return [(month, counts.get(month, empty)) for month in period.months()]
 
@@ -590,12 +594,8 @@ def child_ranking(
 ) -> list[RankRow]:
     """The child areas of ``area`` (e.g. the communities of a street) ranked by composite score."""
     settings = settings or RateSettings.current()
-    by_child = (
-        counts
-        if counts is not None
-        else rate_counts(
-            area=area, period=period, group="child", category=category, settings=settings, now=now
-        )
+    by_child = _breakdown(
+        "child", counts, area=area, period=period, category=category, settings=settings, now=now
     )
     empty = Rates(weights=weights_of(settings))
     # Only what a ranking shows and links to.
@@ -608,12 +608,8 @@ def unit_ranking(
 ) -> list[RankRow]:
     """The units that handled cases of ``area``'s subtree in the period, ranked by composite score."""
     settings = settings or RateSettings.current()
-    by_unit = (
-        counts
-        if counts is not None
-        else rate_counts(
-            area=area, period=period, group="unit", category=category, settings=settings, now=now
-        )
+    by_unit = _breakdown(
+        "unit", counts, area=area, period=period, category=category, settings=settings, now=now
     )
     units = Unit.objects.filter(pk__in=[pk for pk in by_unit if pk is not None]).only("pk", "name")
     return rank((unit, by_unit[unit.pk]) for unit in units)
@@ -623,12 +619,8 @@ def by_category(
     *, area: Area, period: Period, category=None, settings=None, now=None, counts: dict | None = None
 ) -> list[tuple]:
     """(category, ``Rates``) for every category with cases in the period, in category order."""
-    by_cat = (
-        counts
-        if counts is not None
-        else rate_counts(
-            area=area, period=period, group="category", category=category, settings=settings, now=now
-        )
+    by_cat = _breakdown(
+        "category", counts, area=area, period=period, category=category, settings=settings, now=now
     )
     categories = Category.objects.filter(pk__in=list(by_cat)).only("pk", "name")
     return [(cat, by_cat[cat.pk]) for cat in categories]

@@ -341,3 +341,28 @@ def test_the_intake_scenarios_cases_are_removed_and_no_other(tree, staff):
     assert scenarios.remove_intake_cases() == 2
     assert sorted(Case.objects.values_list("pk", flat=True)) == [generated.pk, recorded.pk]
     assert scenarios.remove_intake_cases() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sqlite_load_is_journaled_outside_a_transaction_and_wal_after():
+    """Outside a transaction SQLite's load runs in a rollback journal and WAL mode is set back after it;
+    inside one (a test's), and on PostgreSQL, nothing is switched."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from yishi.bench.generate import _rollback_journal
+
+    def pragmas(atomic: bool) -> list[str]:
+        with CaptureQueriesContext(connection) as seen:
+            if atomic:
+                with transaction.atomic(), _rollback_journal():
+                    pass
+            else:
+                with _rollback_journal():
+                    connection.ensure_connection()
+        return [q["sql"] for q in seen.captured_queries if "journal_mode" in q["sql"]]
+
+    sqlite = connection.vendor == "sqlite"
+    expected = ["PRAGMA journal_mode = DELETE", "PRAGMA journal_mode = WAL"] if sqlite else []
+    assert pragmas(atomic=False) == expected
+    assert pragmas(atomic=True) == []
